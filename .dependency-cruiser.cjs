@@ -1,0 +1,61 @@
+/**
+ * Layer rules from docs/architecture.md, checked by `npm run lint`.
+ * - policy/ is pure: it imports only itself and arn/, and nothing from Node or npm.
+ * - domain code never imports wire/, server/ or a database driver.
+ * - third-party libraries stay in the layer that owns them.
+ */
+const DOMAIN = '^src/(policy|arn|iam|sts|oidc|kube|services)/';
+module.exports = {
+  forbidden: [
+    {
+      name: 'policy-is-pure',
+      comment: 'src/policy imports only itself and src/arn: no Node built-ins, no npm packages',
+      severity: 'error',
+      from: { path: '^src/(policy|arn)/' },
+      to: { pathNot: '^src/(policy|arn)/' },
+    },
+    {
+      name: 'domain-not-wire-or-server',
+      severity: 'error',
+      from: { path: DOMAIN },
+      to: { path: '^src/(wire|server|cli|store)/' },
+    },
+    {
+      name: 'db-drivers-only-in-store',
+      severity: 'error',
+      from: { pathNot: '^src/store/' },
+      to: { path: 'node_modules/(better-sqlite3|pg)/' },
+    },
+    {
+      name: 'jose-only-in-oidc',
+      severity: 'error',
+      from: { pathNot: '^src/(oidc|sts)/' },
+      to: { path: 'node_modules/jose/' },
+    },
+    {
+      name: 'iam-data-only-in-catalog',
+      severity: 'error',
+      from: { pathNot: '^src/catalog/' },
+      to: { path: 'node_modules/@cloud-copilot/' },
+    },
+    {
+      name: 'no-agpl',
+      comment: 'iam-simulate and iam-policy are AGPL: bench/test harnesses install them at run time, the product never imports them',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '@cloud-copilot/(iam-simulate|iam-policy)' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
