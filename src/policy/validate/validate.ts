@@ -70,11 +70,12 @@ function need(cond: unknown): asserts cond {
 
 export function validatePolicy(input: string | JsonValue, kind: PolicyKind, options: ValidateOptions = {}): PolicyDocument {
   let raw: JsonValue;
+  const quota = options.sizeQuota === undefined ? DEFAULT_QUOTA[kind] : options.sizeQuota;
+  // A document given as a value is measured in its compact JSON form.
+  if (quota && policySize(typeof input === 'string' ? input : JSON.stringify(input)) > quota.limit) {
+    throw new PolicyError('LimitExceeded', `Cannot exceed quota for ${quota.name}: ${quota.limit}`);
+  }
   if (typeof input === 'string') {
-    const quota = options.sizeQuota === undefined ? DEFAULT_QUOTA[kind] : options.sizeQuota;
-    if (quota && policySize(input) > quota.limit) {
-      throw new PolicyError('LimitExceeded', `Cannot exceed quota for ${quota.name}: ${quota.limit}`);
-    }
     try {
       raw = parseJson(input);
     } catch (e) {
