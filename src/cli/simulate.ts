@@ -2,6 +2,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaseError, PolicyCache, runCase, type CaseResult } from '../simulate/case.js';
 import { formatExplanation } from '../simulate/format.js';
+import { IamDataCatalog } from '../catalog/iam-data.js';
 import { UsageError } from './errors.js';
 
 const HELP = `Usage: irsa simulate [FILE] [options]
@@ -66,9 +67,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`cannot read ${file ?? 'stdin'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 
-  const cache = new PolicyCache();
+  // Load the catalog for the service prefixes that occur anywhere in the input.
+  const prefixes = new Set<string>();
+  for (const m of text.matchAll(/"([A-Za-z0-9.-]{2,64}):/g)) prefixes.add((m[1] as string).toLowerCase());
+  const catalog = await IamDataCatalog.load(prefixes);
+  const cache = new PolicyCache(10_000, catalog);
   const fixedNow = now ?? new Date();
-  const options = { defaults: !values['no-defaults'], now: () => fixedNow, explain: values.explain === true };
+  const options = { defaults: !values['no-defaults'], now: () => fixedNow, explain: values.explain === true, catalog };
   const out = new Output();
   let failed = 0;
   let index = 0;

@@ -30,6 +30,8 @@ export interface StatementTrace {
   readonly principal?: { readonly element: 'Principal' | 'NotPrincipal'; readonly matched: boolean; readonly how: PrincipalMatch };
   readonly resource: { readonly element: 'Resource' | 'NotResource'; readonly patterns: readonly string[]; readonly matched: boolean };
   readonly conditions: readonly ConditionTrace[];
+  /** A note on why the statement cannot apply, when the engine can tell (e.g. a resource type mismatch). */
+  readonly hint?: string;
 }
 
 export function traceStatement(type: PolicyType, st: CompiledStatement, req: PreparedRequest, principalHasBoundary = false): StatementTrace {

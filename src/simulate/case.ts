@@ -18,6 +18,7 @@ import {
   type RequestPrincipal,
 } from '../policy/index.js';
 import { traceSet, type StatementTrace } from '../policy/explain.js';
+import { actionWarning, policyWarnings, resourceWarning, statementResourceHint, type ActionCatalog } from '../policy/catalog.js';
 
 /**
  * One `irsa simulate` case: the policies in force and one request.
@@ -38,6 +39,8 @@ export interface CaseResult {
   readonly message?: string;
   /** With `explain`: every statement of every policy, element by element. */
   readonly trace?: readonly StatementTrace[];
+  /** Unknown actions, and resources an action can never apply to (needs a catalog). */
+  readonly warnings?: readonly string[];
 }
 
 /** A case the runner cannot read: names the field at fault. */
@@ -78,12 +81,28 @@ export interface RunOptions {
   readonly now?: () => Date;
   /** Adds a per-statement trace to the result. */
   readonly explain?: boolean;
+  /** The action catalog, for warnings about unknown actions and mismatched resources. */
+  readonly catalog?: ActionCatalog;
 }
 
 /** Compiled policies keyed by document text, so JSON Lines files that repeat policies compile each once. */
 export class PolicyCache {
   private readonly map = new Map<string, CompiledPolicy>();
-  constructor(private readonly max = 10_000) {}
+  private readonly warnings = new WeakMap<CompiledPolicy, readonly string[]>();
+  constructor(
+    private readonly max = 10_000,
+    private readonly catalog?: ActionCatalog,
+  ) {}
+
+  /** Catalog warnings about a loaded policy's actions, prefixed with its id. */
+  warningsFor(p: CompiledPolicy): readonly string[] {
+    let w = this.warnings.get(p);
+    if (!w) {
+      w = this.catalog ? policyWarnings(p.document, this.catalog).map((x) => `${p.id}: ${x.message}`) : [];
+      this.warnings.set(p, w);
+    }
+    return w;
+  }
 
   load(doc: JsonValue, kind: PolicyKind, id: string, field: string): CompiledPolicy {
     const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
@@ -237,14 +256,31 @@ export function runCase(input: unknown, cache: PolicyCache, options: RunOptions 
   if (decision.decision !== 'allowed') out = { ...out, message: accessDeniedMessage(principal.id, action, resource, decision) };
   if (options.explain) {
     const hasBoundary = sets.boundary !== undefined;
-    const trace = [
+    const trace: StatementTrace[] = [
       ...(scp ?? []).flatMap((level) => traceSet('scp', level, req)),
       ...traceSet('resource', sets.resource, req, hasBoundary),
       ...traceSet('identity', sets.identity, req),
       ...traceSet('boundary', sets.boundary, req),
       ...traceSet('session', sets.session, req),
     ];
-    out = { ...out, trace };
+    const catalog = options.catalog;
+    out = {
+      ...out,
+      trace: catalog
+        ? trace.map((t) => {
+            const hint = t.action.matched && !t.resource.matched && t.resource.element === 'Resource' ? statementResourceHint(action, t.resource.patterns, catalog) : undefined;
+            return hint ? { ...t, hint } : t;
+          })
+        : trace,
+    };
+  }
+  const catalog = options.catalog;
+  if (catalog) {
+    const all = [sets.identity, sets.boundary, sets.session, sets.resource, ...(scp ?? [])].flatMap((ps) => ps?.policies ?? []);
+    const warnings = all.flatMap((p) => cache.warningsFor(p));
+    const aw = actionWarning(action, catalog) ?? resourceWarning(action, resource, catalog);
+    if (aw) warnings.unshift(`request: ${aw.message}`);
+    if (warnings.length) out = { ...out, warnings };
   }
   return out;
 }

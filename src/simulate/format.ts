@@ -9,6 +9,7 @@ export function formatExplanation(index: number, input: Record<string, unknown>,
   lines.push(`case ${index}: ${String(input['caller'])} → ${String(input['action'])} on ${resource}`);
   lines.push(`  decision: ${r.decision}`);
   if (r.message) lines.push(`  AccessDenied: ${r.message}`);
+  for (const w of r.warnings ?? []) lines.push(`  warning: ${w}`);
   for (const reason of r.reasons) lines.push(`  ${policyTypeName(reason.policyType)}: ${reason.result} — ${reason.detail}`);
   if (r.matchedStatements.length) {
     lines.push('  decided by:');
@@ -33,5 +34,6 @@ function traceLines(t: StatementTrace): string[] {
     const req = c.requestValues === undefined ? 'absent from the request' : `request has ${JSON.stringify(c.requestValues)}`;
     out.push(`        ${mark(c.holds)} ${c.operator} ${c.key} ${JSON.stringify(c.policyValues)}: ${req}`);
   }
+  if (t.hint) out.push(`        hint: ${t.hint}`);
   return out;
 }
