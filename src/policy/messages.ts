@@ -28,6 +28,10 @@ export function accessDeniedMessage(callerArn: string, action: string, resource:
   const on = resource && resource !== '*' ? ` on resource: ${resource}` : '';
   const head = `User: ${callerArn} is not authorized to perform: ${action}${on}`;
   const type = decision.deniedBy ?? 'identity';
-  if (decision.decision === 'explicitDeny') return `${head} with an explicit deny in a ${TYPE_NAMES[type]}`;
+  if (decision.decision === 'explicitDeny') return `${head} with an explicit deny in ${article(TYPE_NAMES[type])} ${TYPE_NAMES[type]}`;
   return `${head} because no ${TYPE_NAMES[type]} allows the ${action} action`;
+}
+
+function article(noun: string): string {
+  return /^[aeiou]/.test(noun) ? 'an' : 'a';
 }
