@@ -109,18 +109,23 @@ export function authorizePrepared(req: PreparedRequest, sets: PolicySets): Decis
     });
   };
 
-  // 1. Explicit deny anywhere.
-  const denied: [PolicyType, SetEvaluation | undefined][] = [
-    ...scp.map((e): [PolicyType, SetEvaluation] => ['scp', e]),
-    ['resource', resource],
-    ['identity', identity],
-    ['boundary', boundary],
-    ['session', session],
-  ];
-  const denyRefs = denied.flatMap(([type, ev]) => (ev ? refs(type, ev.denies) : []));
+  // 1. Explicit deny anywhere (in AWS's order of policy types, for the message).
+  let denyRefs: StatementRef[] | undefined;
+  let firstDeny: PolicyType | undefined;
+  const collectDenies = (type: PolicyType, ev: SetEvaluation | undefined): void => {
+    if (!ev || ev.denies.length === 0) return;
+    firstDeny ??= type;
+    for (const m of ev.denies) (denyRefs ??= []).push(ref(type, m));
+  };
+  for (const e of scp) collectDenies('scp', e);
+  collectDenies('resource', resource);
+  collectDenies('identity', identity);
+  collectDenies('boundary', boundary);
+  collectDenies('session', session);
 
   // 2-4. Allow paths.
-  const scpOk = scp.every((e) => e.allows.length > 0);
+  let scpOk = true;
+  for (const e of scp) if (e.allows.length === 0) scpOk = false;
   const resourceAccount = sets.resourceAccount ?? accountOfResource(req.resource) ?? p.account;
   const sameAccount = p.account !== undefined && p.account === resourceAccount;
   const grant = strongestGrant(resource.allows);
@@ -133,7 +138,11 @@ export function authorizePrepared(req: PreparedRequest, sets: PolicySets): Decis
   let allowed: boolean;
   let deniedBy: PolicyType | undefined;
   let used: StatementRef[] = [];
-  const scpRefs = (): StatementRef[] => scp.flatMap((e) => refs('scp', e.allows));
+  const scpRefs = (): StatementRef[] => {
+    const out: StatementRef[] = [];
+    for (const e of scp) for (const m of e.allows) out.push(ref('scp', m));
+    return out;
+  };
   const limits = (): StatementRef[] => [...refs('boundary', boundary?.allows ?? []), ...refs('session', session?.allows ?? [])];
   if (!awsPrincipal) {
     allowed = grant !== 'none';
@@ -172,10 +181,7 @@ export function authorizePrepared(req: PreparedRequest, sets: PolicySets): Decis
     result('session', session ?? { allows: [], denies: [] }, sessionOk, session ? (sessionOk ? 'a session policy allows' : 'no session policy allows the action') : 'a federated user session without session policies has no permissions');
   }
 
-  if (denyRefs.length) {
-    const first = denied.find(([, ev]) => ev && ev.denies.length);
-    return { decision: 'explicitDeny', matchedStatements: denyRefs, reasons, deniedBy: first?.[0] };
-  }
+  if (denyRefs) return { decision: 'explicitDeny', matchedStatements: denyRefs, reasons, deniedBy: firstDeny };
   if (!allowed) return { decision: 'implicitDeny', matchedStatements: [], reasons, deniedBy };
   return { decision: 'allowed', matchedStatements: used, reasons, deniedBy: undefined };
 }
