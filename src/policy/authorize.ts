@@ -129,7 +129,8 @@ export function authorizePrepared(req: PreparedRequest, sets: PolicySets): Decis
   const resourceAccount = sets.resourceAccount ?? accountOfResource(req.resource) ?? p.account;
   const sameAccount = p.account !== undefined && p.account === resourceAccount;
   const grant = strongestGrant(resource.allows);
-  const identityOk = p.kind === 'root' ? sameAccount : (identity?.allows.length ?? 0) > 0;
+  // The root user has every permission of its account; across accounts the resource side decides.
+  const identityOk = p.kind === 'root' || (identity?.allows.length ?? 0) > 0;
   const boundaryOk = !boundary || boundary.allows.length > 0;
   // A federated user session without session policies has no permissions (GetFederationToken).
   const sessionOk = !sessionApplies || (session ? session.allows.length > 0 : p.kind === 'assumedRole');

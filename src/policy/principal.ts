@@ -26,6 +26,8 @@ export interface RequestPrincipal {
   readonly roleArn: string | undefined;
   /** For a role session: the session name. */
   readonly sessionName: string | undefined;
+  /** For a federated-user session: the IAM user that called GetFederationToken, when known. */
+  readonly userArn?: string | undefined;
 }
 
 /** OpenID Connect providers AWS names without an ARN in `Federated`. */
@@ -34,9 +36,11 @@ const WELL_KNOWN_IDPS = new Set(['cognito-identity.amazonaws.com', 'www.amazon.c
 /**
  * Reads a caller: an ARN (root, user, role, assumed-role session, federated user, OIDC or SAML
  * provider), a service principal (`ec2.amazonaws.com`), a well-known web identity provider, or
- * `anonymous` / `*`. A session's role ARN is derived without a path unless `roleArn` is given.
+ * `anonymous` / `*`. A session's role ARN is derived without a path unless `roleArn` is given; a
+ * federated-user session's IAM user is only known when `userArn` is given (its name is the
+ * GetFederationToken `Name`, not the user's).
  */
-export function principalFromString(caller: string, roleArn?: string): RequestPrincipal | undefined {
+export function principalFromString(caller: string, roleArn?: string, userArn?: string): RequestPrincipal | undefined {
   const none = { account: undefined, roleArn: undefined, sessionName: undefined };
   if (caller === '*' || caller === 'anonymous') return { kind: 'anonymous', id: '*', ...none };
   if (WELL_KNOWN_IDPS.has(caller)) return { kind: 'webIdentity', id: caller, ...none };
@@ -60,7 +64,7 @@ export function principalFromString(caller: string, roleArn?: string): RequestPr
       const role = roleArn ?? `arn:${partition}:iam::${account}:role/${m[1] as string}`;
       return { kind: 'assumedRole', id: caller, account, roleArn: role, sessionName: m[2] };
     }
-    if (resource.startsWith('federated-user/')) return { kind: 'federatedUser', id: caller, ...none, account };
+    if (resource.startsWith('federated-user/')) return { kind: 'federatedUser', id: caller, ...none, account, userArn };
   }
   return undefined;
 }
@@ -86,8 +90,13 @@ function awsValueMatch(p: RequestPrincipal, value: string): PrincipalMatch {
   if (!AWS_KINDS.has(p.kind)) return 'none';
   const account = accountOf(value);
   if (account !== undefined) return p.account === account ? 'account' : 'none';
+  // Naming a role grants within the boundary and session policies, whether the caller is the
+  // role's session or (in a simulation) the role itself; naming the IAM user behind a federated
+  // session likewise ("Session policies": the session policy limits what such a grant adds).
+  if (p.kind === 'role' && value === p.id) return 'role';
   if (value === p.id) return 'exact';
   if (p.kind === 'assumedRole' && value === p.roleArn) return 'role';
+  if (p.kind === 'federatedUser' && p.userArn !== undefined && value === p.userArn) return 'role';
   return 'none';
 }
 
@@ -95,7 +104,8 @@ function awsValueMatch(p: RequestPrincipal, value: string): PrincipalMatch {
 export function matchPrincipal(el: PrincipalElement, p: RequestPrincipal): PrincipalMatch {
   if (el === '*') return 'everyone';
   let best: PrincipalMatch = 'none';
-  const rank: Record<PrincipalMatch, number> = { none: 0, account: 1, everyone: 2, role: 3, exact: 4 };
+  // Everyone grants as directly as naming the caller, so it outranks a role match.
+  const rank: Record<PrincipalMatch, number> = { none: 0, account: 1, role: 2, everyone: 3, exact: 3 };
   const consider = (m: PrincipalMatch): void => {
     if (rank[m] > rank[best]) best = m;
   };
@@ -119,9 +129,10 @@ export function notPrincipalExempts(el: PrincipalElement, p: RequestPrincipal): 
     case 'root':
       return accountListed();
     case 'user':
-    case 'federatedUser':
     case 'role':
       return accountListed() && listed(p.id);
+    case 'federatedUser':
+      return accountListed() && (p.userArn === undefined || listed(p.userArn)) && listed(p.id);
     case 'assumedRole':
       return accountListed() && listed(p.roleArn as string) && listed(p.id);
     case 'webIdentity':

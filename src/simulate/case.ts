@@ -25,7 +25,7 @@ import { actionWarning, policyWarnings, resourceWarning, statementResourceHint, 
  * ```
  * {"identity":[DOC...], "boundary":[DOC]?, "session":[DOC...]?, "resourcePolicy":DOC?,
  *  "resourcePolicyKind":"resource"|"trust"?, "resourceOwner":"123456789012"?,
- *  "scp":[DOC...] | [[DOC...], ...]?, "caller":"arn:…", "roleArn":"arn:…"?, "action":"s3:GetObject",
+ *  "scp":[DOC...] | [[DOC...], ...]?, "caller":"arn:…", "roleArn":"arn:…"?, "userArn":"arn:…"?, "action":"s3:GetObject",
  *  "resource":"arn:aws:s3:::bucket/key"?, "context":[{"key":…, "type":…, "values":[…]}]?}
  * ```
  * DOC is a policy document as a JSON object or string. Context types are those of IAM's
@@ -65,6 +65,7 @@ const CASE_FIELDS = new Set([
   'scp',
   'caller',
   'roleArn',
+  'userArn',
   'action',
   'resource',
   'context',
@@ -204,7 +205,8 @@ export function runCase(input: unknown, cache: PolicyCache, options: RunOptions 
   for (const k of Object.keys(c)) if (!CASE_FIELDS.has(k)) throw new CaseError(k, `unknown field \`${k}\``);
   const caller = str(c, 'caller', true) as string;
   const roleArn = str(c, 'roleArn', false);
-  const principal = principalFromString(caller, roleArn);
+  const userArn = str(c, 'userArn', false);
+  const principal = principalFromString(caller, roleArn, userArn);
   if (!principal) throw new CaseError('caller', `\`caller\` must be a principal ARN, a service principal or "anonymous", not \`${caller}\``);
   const action = str(c, 'action', true) as string;
   if (!/^[A-Za-z0-9.-]+:[A-Za-z0-9*?-]+$/.test(action)) throw new CaseError('action', `\`action\` must look like service:Action, not \`${action}\``);

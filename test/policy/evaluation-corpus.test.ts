@@ -26,6 +26,7 @@ const CASE_FIELDS = new Set([
   'scp',
   'caller',
   'roleArn',
+  'userArn',
   'action',
   'resource',
   'context',
