@@ -55,7 +55,8 @@ export class CaseError extends Error {
   }
 }
 
-const CASE_FIELDS = new Set([
+/** The fields a case may set for the request and the policies in force. */
+export const CASE_INPUT_FIELDS: readonly string[] = [
   'identity',
   'boundary',
   'session',
@@ -69,12 +70,12 @@ const CASE_FIELDS = new Set([
   'action',
   'resource',
   'context',
-  // Free-form metadata for corpora; ignored by the runner.
-  'name',
-  'doc',
-  'expect',
-  'note',
-]);
+];
+
+/** Free-form metadata for corpora; the runner ignores it. */
+export const CASE_METADATA_FIELDS: readonly string[] = ['name', 'doc', 'expect', 'note'];
+
+const CASE_FIELDS = new Set([...CASE_INPUT_FIELDS, ...CASE_METADATA_FIELDS]);
 
 export interface RunOptions {
   /** Adds principal-derived keys (aws:PrincipalArn, aws:username, …) and the clock's time keys. */

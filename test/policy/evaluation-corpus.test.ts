@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PolicyCache, runCase } from '../../src/simulate/case.js';
+import { CASE_INPUT_FIELDS, PolicyCache, runCase } from '../../src/simulate/case.js';
 import { repoRoot } from '../support/shared.js';
 
 /**
@@ -13,24 +13,7 @@ import { repoRoot } from '../support/shared.js';
  */
 const CASES_DIR = join(repoRoot, 'test', 'cases');
 
-const CASE_FIELDS = new Set([
-  'name',
-  'doc',
-  'expect',
-  'identity',
-  'boundary',
-  'session',
-  'resourcePolicy',
-  'resourcePolicyKind',
-  'resourceOwner',
-  'scp',
-  'caller',
-  'roleArn',
-  'userArn',
-  'action',
-  'resource',
-  'context',
-]);
+const CASE_FIELDS = new Set([...CASE_INPUT_FIELDS, 'name', 'doc', 'expect']);
 const EXPECT_FIELDS = new Set(['decision', 'deniedBy', 'message']);
 const DECISIONS = ['allowed', 'explicitDeny', 'implicitDeny'] as const;
 const POLICY_TYPES = ['scp', 'resource', 'identity', 'boundary', 'session'] as const;
