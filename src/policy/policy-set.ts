@@ -36,10 +36,6 @@ export class PolicySet {
     }
   }
 
-  get isEmpty(): boolean {
-    return this.order.size === 0;
-  }
-
   /** Statements whose Action/NotAction matches, in document order. */
   candidates(actionLower: string): readonly CompiledStatement[] {
     const hit = this.cache.get(actionLower);
