@@ -16,9 +16,17 @@ module.exports = {
     },
     {
       name: 'domain-not-wire-or-server',
+      comment: 'domain code receives the store (the interface in store/store.ts) as a parameter',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: '^src/(wire|server|cli|store)/' },
+      to: { path: '^src/(wire|server|cli)/|^src/store/(?!store\\.ts$)' },
+    },
+    {
+      name: 'only-server-picks-the-store',
+      comment: 'server/ (composition) is the only module that knows which store is in use',
+      severity: 'error',
+      from: { pathNot: '^src/(server|store)/' },
+      to: { path: '^src/store/(sqlite|postgres)' },
     },
     {
       name: 'db-drivers-only-in-store',

@@ -17,6 +17,18 @@ interface CommandSpec {
 
 const COMMANDS: readonly CommandSpec[] = [
   {
+    name: 'up',
+    summary: 'Start irsa-local: IAM and STS on one AWS-compatible endpoint, state in a data directory',
+    example: 'irsa up --data-dir /tmp/irsa',
+    load: () => import('./up.js'),
+  },
+  {
+    name: 'env',
+    summary: 'Print export lines that point aws, boto3 and the JS SDK at irsa-local as its administrator',
+    example: 'eval "$(irsa env)"',
+    load: () => import('./env.js'),
+  },
+  {
     name: 'simulate',
     summary: 'Decide IAM requests as AWS does, with the reasons (JSON or JSON Lines in, JSON Lines out)',
     example: 'irsa simulate examples/walkthrough-s3.json --explain',

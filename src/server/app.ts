@@ -1,0 +1,179 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Authorizer } from '../iam/authorizer.js';
+import type { IamEnv } from '../iam/env.js';
+import { iamOperations } from '../iam/operations.js';
+import { PolicyCache } from '../iam/principal-policies.js';
+import { JwksClient } from '../oidc/jwks-client.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/store.js';
+import { SessionSealer } from '../sts/session.js';
+import { formParams } from '../wire/query-codec.js';
+import type { SignedRequest } from '../wire/sigv4.js';
+import { CredentialResolver } from './auth.js';
+import { bootstrap, secretSealer } from './bootstrap.js';
+import { dataDir, ensureDataDir, loadOrCreateDataKey, writeState } from './data-dir.js';
+import { stderrLogger, type Logger } from './log.js';
+import { handleQuery, type QueryEndpointDeps } from './query-endpoint.js';
+
+/**
+ * Composition: the one place that picks concrete parts (the store, keys, clock) and wires the
+ * domain to the HTTP listener. `startServer` is what `irsa up` runs and what tests start on a
+ * free port with a temporary data directory.
+ */
+export interface ServerOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly account?: string;
+  readonly region?: string;
+  readonly log?: Logger;
+  /** Extra CA certificates trusted when fetching OIDC discovery documents and JWKS. */
+  readonly extraCaPem?: string[];
+  /** The clock (tests move it); defaults to the system clock. */
+  readonly now?: () => Date;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly account: string;
+  readonly region: string;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+/** Form bodies of IAM and STS calls are small; AWS caps a policy at 131,072 characters. */
+const MAX_BODY = 1024 * 1024;
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? stderrLogger();
+  const dir = dataDir(opts.dataDir);
+  ensureDataDir(dir);
+  const dataKey = loadOrCreateDataKey(dir);
+  const store = openSqliteStore(dir.storeFile);
+  const now = opts.now ?? (() => new Date());
+  const env: IamEnv = {
+    store,
+    now,
+    random: (n) => randomBytes(n),
+    partition: 'aws',
+    sealer: secretSealer(dataKey),
+    // One process owns the SQLite store: its own writes invalidate caches at once.
+    cacheTtlMs: Number.POSITIVE_INFINITY,
+    generation: 0,
+  };
+  let boot;
+  try {
+    boot = await bootstrap(store, env, opts.account);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const cache = new PolicyCache(env);
+  const authorizer = new Authorizer(env, cache);
+  const sessions = new SessionSealer(boot.sessionAead);
+  const region = opts.region ?? 'us-east-1';
+  const deps: QueryEndpointDeps = {
+    account: boot.account,
+    iam: iamOperations(env, cache),
+    authorizer,
+    sts: { env, account: boot.account, sealer: sessions, authorizer, cache, jwks: new JwksClient({ extraCaPem: opts.extraCaPem, now: () => now().getTime() }) },
+    credentials: new CredentialResolver(env, sessions),
+    now,
+    log,
+  };
+  const started = Date.now();
+
+  const server: Server = createServer((req, res) => {
+    handle(deps, req, res, { account: boot.account, started, store: store.backend }).catch((e: unknown) => {
+      log.error('request failed', e);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  writeState(dir, { pid: process.pid, endpoint: url, region, account: boot.account, store: `sqlite:${dir.storeFile}`, startedAt: new Date().toISOString() });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    host,
+    account: boot.account,
+    region,
+    store,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+        await store.close();
+      })()),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function handle(
+  deps: QueryEndpointDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: { account: string; started: number; store: string },
+): Promise<void> {
+  const requestId = randomUUID();
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const rawQuery = q < 0 ? '' : rawUrl.slice(q + 1);
+
+  if (rawPath === '/_irsa/health' && req.method === 'GET') {
+    const body = JSON.stringify({ status: 'ok', account: info.account, store: info.store, uptimeSeconds: Math.round((Date.now() - info.started) / 1000) });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    return;
+  }
+
+  const body = await readBody(req);
+  if (body === undefined) {
+    res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Request entity too large\n');
+    return;
+  }
+  const signed: SignedRequest = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders, body };
+  const contentType = String(req.headers['content-type'] ?? '');
+  const params = formParams(rawQuery);
+  if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
+    for (const [k, v] of formParams(body.toString('utf8'))) if (!params.has(k)) params.set(k, v);
+  }
+  const facts = { sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), secureTransport: false, userAgent: String(req.headers['user-agent'] ?? '') };
+  const out = await handleQuery(deps, signed, params, facts, requestId);
+  res.writeHead(out.status, {
+    'content-type': 'text/xml',
+    'content-length': Buffer.byteLength(out.body),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(out.body);
+  deps.log.info(`${params.get('Action') ?? '-'} ${out.status} ${requestId}`);
+}

@@ -1,0 +1,47 @@
+import type { Shape } from './model.js';
+
+/**
+ * AWS's model-constraint messages, as services render them:
+ *   1 validation error detected: Value 'x' at 'roleName' failed to satisfy constraint: Member
+ *   must have length less than or equal to 64
+ */
+const patternCache = new Map<string, RegExp>();
+
+function patternRegExp(p: string): RegExp {
+  let re = patternCache.get(p);
+  if (!re) {
+    // Java-style `\u10000` (five hex digits) is a code point beyond the BMP.
+    const js = p.replace(/\\u(1[0-9A-Fa-f]{4})/g, '\\u{$1}');
+    re = new RegExp(`^(?:${js})$`, 'u');
+    patternCache.set(p, re);
+  }
+  return re;
+}
+
+/** The constraint texts a value breaks (empty when it satisfies the shape). */
+export function constraintFailures(shape: Shape, value: unknown): string[] {
+  const out: string[] = [];
+  if (shape.type === 'string' && typeof value === 'string') {
+    const len = [...value].length;
+    if (shape.max !== undefined && len > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
+    if (shape.min !== undefined && len < shape.min) out.push(`Member must have length greater than or equal to ${shape.min}`);
+    if (shape.pattern !== undefined && !patternRegExp(shape.pattern).test(value)) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+    if (shape.enum && !shape.enum.includes(value)) out.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+  } else if ((shape.type === 'integer' || shape.type === 'long') && typeof value === 'number') {
+    if (shape.max !== undefined && value > shape.max) out.push(`Member must have value less than or equal to ${shape.max}`);
+    if (shape.min !== undefined && value < shape.min) out.push(`Member must have value greater than or equal to ${shape.min}`);
+  } else if ((shape.type === 'list' || shape.type === 'map') && Array.isArray(value)) {
+    if (shape.max !== undefined && value.length > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
+    if (shape.min !== undefined && value.length < shape.min) out.push(`Member must have length greater than or equal to ${shape.min}`);
+  }
+  return out;
+}
+
+/** All the constraints a shape states, max before min, as AWS lists them for list members. */
+export function describeConstraints(shape: Shape): string[] {
+  const out: string[] = [];
+  if (shape.max !== undefined) out.push(`Member must have length less than or equal to ${shape.max}`);
+  if (shape.min !== undefined) out.push(`Member must have length greater than or equal to ${shape.min}`);
+  if (shape.pattern !== undefined) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+  return out;
+}

@@ -1,0 +1,223 @@
+import { AwsError } from '../aws/error.js';
+import { constraintFailures, describeConstraints } from './constraints.js';
+import { shapeOf, type ServiceModel, type Shape, type ShapeRef } from './model.js';
+import { escapeXml, isoSeconds, rfc3986 } from './xml.js';
+
+/**
+ * The AWS query protocol (IAM, STS), driven by the service model.
+ * Requests: form parameters, lists as `Name.member.N`, maps as `Name.entry.N.key/value`,
+ * structures as `Name.Member`; every model constraint is checked and all failures are reported
+ * in one `ValidationError`, as AWS does.
+ * Responses: `<OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata><RequestId>…`, lists
+ * as `<member>`, timestamps ISO 8601 without a fraction, and policy documents URL-encoded
+ * (RFC 3986), as IAM returns them.
+ */
+export type Params = ReadonlyMap<string, string>;
+
+export function formParams(form: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(form)) if (!map.has(k)) map.set(k, v);
+  return map;
+}
+
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** Reads and validates an operation's input; throws one ValidationError listing every problem. */
+export function decodeQueryInput(model: ServiceModel, operation: string, params: Params): Record<string, unknown> {
+  const op = model.operations[operation];
+  if (!op?.input) return {};
+  const problems: string[] = [];
+  const value = readStructure(model, shapeOf(model, op.input), params, '', '', problems) ?? {};
+  if (problems.length) {
+    throw new AwsError('ValidationError', `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
+  }
+  return value;
+}
+
+function readStructure(model: ServiceModel, shape: Shape, params: Params, prefix: string, path: string, problems: string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  const missing: string[] = [];
+  const mine: string[] = [];
+  let any = false;
+  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+    const key = prefix + (ref.locationName ?? name);
+    const memberPath = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
+    const v = readValue(model, ref, params, key, memberPath, mine);
+    if (v === undefined) {
+      if (shape.required?.includes(name)) missing.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
+      continue;
+    }
+    any = true;
+    out[name] = v;
+  }
+  // A nested structure that is entirely absent is not there at all (a list ends there).
+  if (!any && prefix) return undefined;
+  problems.push(...mine, ...missing);
+  return out;
+}
+
+function readValue(model: ServiceModel, ref: ShapeRef, params: Params, key: string, path: string, problems: string[]): unknown {
+  const shape = shapeOf(model, ref.shape);
+  let v: unknown;
+  switch (shape.type) {
+    case 'structure':
+      return readStructure(model, shape, params, `${key}.`, path, problems);
+    case 'list': {
+      const member = shape.member as ShapeRef;
+      const memberShape = shapeOf(model, member.shape);
+      const flat = shape.flattened || ref.flattened;
+      const items: unknown[] = [];
+      for (let i = 1; ; i++) {
+        const itemKey = flat ? `${key}.${i}` : `${key}.${member.locationName ?? 'member'}.${i}`;
+        const item = readValue(model, member, params, itemKey, `${path}.${i}.member`, problems);
+        if (item === undefined) break;
+        items.push(item);
+      }
+      if (!items.length && !params.has(key)) return undefined;
+      if (memberShape.type === 'string') {
+        const bad = items.some((x) => constraintFailures(memberShape, x).length > 0);
+        if (bad) problems.push(`Value at '${path}' failed to satisfy constraint: Member must satisfy constraint: [${describeConstraints(memberShape).join(', ')}]`);
+      }
+      v = items;
+      break;
+    }
+    case 'map': {
+      const entries: [unknown, unknown][] = [];
+      for (let i = 1; ; i++) {
+        const base = `${key}.entry.${i}.`;
+        const k = readValue(model, shape.key as ShapeRef, params, base + (shape.key?.locationName ?? 'key'), `${path}.${i}.key`, problems);
+        if (k === undefined) break;
+        entries.push([k, readValue(model, shape.value as ShapeRef, params, base + (shape.value?.locationName ?? 'value'), `${path}.${i}.value`, problems)]);
+      }
+      if (!entries.length && !params.has(key)) return undefined;
+      v = entries;
+      for (const f of constraintFailures(shape, entries)) problems.push(`Value at '${path}' failed to satisfy constraint: ${f}`);
+      return Object.fromEntries(entries as [string, unknown][]);
+    }
+    default: {
+      const raw = params.get(key);
+      if (raw === undefined) return undefined;
+      v = scalar(shape, raw, path, problems);
+      if (v === undefined) return undefined;
+    }
+  }
+  const failures = constraintFailures(shape, v);
+  if (failures.length) {
+    const shown = shape.sensitive || Array.isArray(v) ? '' : ` '${String(v)}'`;
+    for (const f of failures) problems.push(`Value${shown} at '${path}' failed to satisfy constraint: ${f}`);
+  }
+  return v;
+}
+
+function scalar(shape: Shape, raw: string, path: string, problems: string[]): unknown {
+  switch (shape.type) {
+    case 'string':
+      return raw;
+    case 'integer':
+    case 'long':
+      if (!/^-?\d{1,18}$/.test(raw.trim())) {
+        problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a number`);
+        return undefined;
+      }
+      return Number(raw);
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') {
+        problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a boolean`);
+        return undefined;
+      }
+      return raw === 'true';
+    case 'timestamp': {
+      const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
+      if (Number.isNaN(d.getTime())) {
+        problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a timestamp`);
+        return undefined;
+      }
+      return d;
+    }
+    default:
+      return raw;
+  }
+}
+
+// ---- responses ------------------------------------------------------------------------------
+
+/** The success response for `operation` with `output` (PascalCase members, as in the model). */
+export function encodeQueryOutput(model: ServiceModel, operation: string, output: Record<string, unknown> | undefined, requestId: string): string {
+  const op = model.operations[operation];
+  if (!op) throw new TypeError(`no operation ${operation}`);
+  const ns = model.metadata.xmlNamespace ?? '';
+  const parts: string[] = [`<${operation}Response xmlns="${ns}">`];
+  if (op.output && op.resultWrapper) {
+    parts.push(`<${op.resultWrapper}>`);
+    writeMembers(model, shapeOf(model, op.output), output ?? {}, parts);
+    parts.push(`</${op.resultWrapper}>`);
+  }
+  parts.push(`<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`);
+  return parts.join('');
+}
+
+function writeMembers(model: ServiceModel, shape: Shape, value: Record<string, unknown>, out: string[]): void {
+  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+    const v = value[name];
+    if (v === undefined || v === null) continue;
+    writeValue(model, ref, ref.locationName ?? name, v, out);
+  }
+}
+
+function writeValue(model: ServiceModel, ref: ShapeRef, name: string, v: unknown, out: string[]): void {
+  const shape = shapeOf(model, ref.shape);
+  switch (shape.type) {
+    case 'structure':
+      out.push(`<${name}>`);
+      writeMembers(model, shape, v as Record<string, unknown>, out);
+      out.push(`</${name}>`);
+      return;
+    case 'list': {
+      const member = shape.member as ShapeRef;
+      const items = v as unknown[];
+      if (shape.flattened || ref.flattened) {
+        for (const item of items) writeValue(model, member, name, item, out);
+        return;
+      }
+      out.push(`<${name}>`);
+      for (const item of items) writeValue(model, member, member.locationName ?? 'member', item, out);
+      out.push(`</${name}>`);
+      return;
+    }
+    case 'map': {
+      out.push(`<${name}>`);
+      for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+        out.push('<entry>');
+        writeValue(model, shape.key as ShapeRef, shape.key?.locationName ?? 'key', k, out);
+        writeValue(model, shape.value as ShapeRef, shape.value?.locationName ?? 'value', val, out);
+        out.push('</entry>');
+      }
+      out.push(`</${name}>`);
+      return;
+    }
+    case 'timestamp':
+      out.push(`<${name}>${isoSeconds(v instanceof Date ? v : new Date(v as string))}</${name}>`);
+      return;
+    default: {
+      // IAM returns every policy document URL-encoded (RFC 3986), whatever the operation.
+      const text = ref.shape === 'policyDocumentType' ? rfc3986(String(v)) : escapeXml(String(v));
+      out.push(text === '' ? `<${name}/>` : `<${name}>${text}</${name}>`);
+    }
+  }
+}
+
+/** The query protocol's error envelope. */
+export function encodeQueryError(model: ServiceModel, err: AwsError, requestId: string): string {
+  const ns = model.metadata.xmlNamespace ?? '';
+  return (
+    `<ErrorResponse xmlns="${ns}"><Error><Type>${err.senderFault ? 'Sender' : 'Receiver'}</Type>` +
+    `<Code>${escapeXml(err.code)}</Code><Message>${escapeXml(err.message)}</Message></Error>` +
+    `<RequestId>${requestId}</RequestId></ErrorResponse>`
+  );
+}
+
+/** Status and code of a modelled error shape (e.g. `NoSuchEntityException` → NoSuchEntity, 404). */
+export function modelledError(model: ServiceModel, shapeName: string, message: string): AwsError {
+  const e = shapeOf(model, shapeName).error ?? {};
+  return new AwsError(e.code ?? shapeName, message, e.httpStatusCode ?? 400, e.senderFault ?? true);
+}
