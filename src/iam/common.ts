@@ -10,9 +10,22 @@ export function checkDocument(text: string, kind: PolicyKind): void {
     validatePolicy(text, kind);
   } catch (e) {
     if (e instanceof PolicyError) {
-      throw e.code === 'LimitExceeded' ? iamError.limitExceeded(e.message) : iamError.malformedPolicy(e.message);
+      if (e.code === 'LimitExceeded') throw iamError.limitExceeded(e.message);
+      // IAM answers a trust policy that is not JSON at all with its own words
+      // (CreateRole, UpdateAssumeRolePolicy: "This policy contains invalid Json").
+      if (kind === 'trust' && !isJson(text)) throw iamError.malformedPolicy('This policy contains invalid Json');
+      throw iamError.malformedPolicy(e.message);
     }
     throw e;
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

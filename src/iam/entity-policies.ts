@@ -1,7 +1,7 @@
 import type { StoreTx } from '../store/store.js';
 import { checkDocument, paginate } from './common.js';
 import { write, type IamEnv } from './env.js';
-import { iamError, policyNotAttachable, policyNotFound, roleNotFound, userNotFound } from './errors.js';
+import { boundaryNotAttachable, iamError, policyNotAttachable, policyNotFound, roleNotFound, userNotFound } from './errors.js';
 import { K, entityScope, policyScope, type AttachedEntityDoc, type AttachmentDoc, type EntityType, type InlinePolicyDoc, type RoleDoc, type UserDoc } from './model.js';
 import { findPolicy } from './policies.js';
 
@@ -133,7 +133,7 @@ export async function setBoundary(t: StoreTx, type: EntityType, entity: EntityDo
   if (previous) await t.delete(K.attachedTo, policyScope(previous), `boundary:${type}:${name}`);
   if (arn) {
     const policy = await findPolicy(t, arn);
-    if (!policy) throw policyNotAttachable(arn);
+    if (!policy) throw boundaryNotAttachable(arn);
     await t.put(K.attachedTo, policyScope(policy.arn), `boundary:${type}:${name}`, {
       entityType: type,
       name,
@@ -163,4 +163,48 @@ export async function assertNoPolicies(t: StoreTx, type: EntityType, account: st
 
 export function boundaryView(arn: string | undefined): { permissionsBoundaryType: 'Policy'; permissionsBoundaryArn: string } | undefined {
   return arn ? { permissionsBoundaryType: 'Policy', permissionsBoundaryArn: arn } : undefined;
+}
+
+/**
+ * ListEntitiesForPolicy: the users and roles a managed policy is attached to (or is the
+ * permissions boundary of, with PolicyUsageFilter), filtered by entity type and path, users
+ * before roles, paginated like every IAM list. No groups exist here, so PolicyGroups is empty.
+ */
+export async function listEntitiesForPolicy(
+  env: IamEnv,
+  account: string,
+  input: { policyArn: string; entityFilter?: string; pathPrefix?: string; policyUsageFilter?: string; marker?: string; maxItems?: number },
+): Promise<{ policyGroups: never[]; policyUsers: { userName: string; userId: string }[]; policyRoles: { roleName: string; roleId: string }[]; isTruncated: boolean; marker?: string | undefined }> {
+  return env.store.read(async (t) => {
+    const policy = await findPolicy(t, input.policyArn);
+    if (!policy) throw policyNotFound(input.policyArn);
+    const entities = (await t.list<AttachedEntityDoc>(K.attachedTo, policyScope(policy.arn))).map(({ doc }) => doc);
+    const usage = input.policyUsageFilter;
+    const wanted = (type: EntityType): boolean => !input.entityFilter || input.entityFilter.toLowerCase() === type;
+    const rows: { type: EntityType; name: string; id: string }[] = [];
+    for (const type of ['user', 'role'] as const) {
+      if (!wanted(type)) continue;
+      const picked = entities.filter((e) => e.entityType === type && (!usage || e.usage === usage));
+      picked.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0));
+      const seen = new Set<string>();
+      for (const e of picked) {
+        // Attached and used as a boundary: one entity, listed once.
+        if (seen.has(e.name.toLowerCase())) continue;
+        seen.add(e.name.toLowerCase());
+        if (input.pathPrefix) {
+          const doc = await t.get<EntityDoc>(ENTITY[type].kind, account, e.name);
+          if (!doc || !doc.path.startsWith(input.pathPrefix)) continue;
+        }
+        rows.push({ type, name: e.name, id: e.id });
+      }
+    }
+    const page = paginate(rows, (r) => `${r.type}:${r.name.toLowerCase()}`, input.marker, input.maxItems);
+    return {
+      policyGroups: [],
+      policyUsers: page.items.filter((r) => r.type === 'user').map((r) => ({ userName: r.name, userId: r.id })),
+      policyRoles: page.items.filter((r) => r.type === 'role').map((r) => ({ roleName: r.name, roleId: r.id })),
+      isTruncated: page.isTruncated,
+      marker: page.marker,
+    };
+  });
 }

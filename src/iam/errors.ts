@@ -21,5 +21,7 @@ export const roleNotFound = (name: string) => iamError.noSuchEntity(`The role wi
 export const userNotFound = (name: string) => iamError.noSuchEntity(`The user with name ${name} cannot be found.`);
 export const policyNotFound = (arn: string) => iamError.noSuchEntity(`Policy ${arn} was not found.`);
 export const policyNotAttachable = (arn: string) => iamError.noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+/** A permissions boundary that names a missing policy (CreateRole, CreateUser, Put…PermissionsBoundary). */
+export const boundaryNotAttachable = (arn: string) => iamError.noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
 export const versionNotFound = (arn: string, v: string) => iamError.noSuchEntity(`Policy ${arn} version ${v} does not exist or is not attachable.`);
 export const invalidArn = () => iamError.validation('Invalid ARN:  Could not be parsed!');

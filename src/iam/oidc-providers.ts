@@ -12,6 +12,8 @@ import { K, type OidcProviderDoc, type Tag } from './model.js';
  */
 export const MAX_CLIENT_IDS = 100;
 export const MAX_THUMBPRINTS = 5;
+/** IAM's default quota of OIDC providers per account ("OpenIdConnectProvidersPerAccount"). */
+export const MAX_PROVIDERS = 100;
 
 /** `https://host[:port][/path]` → `host[:port][/path]`; anything else is not an OIDC provider URL. */
 export function providerKey(url: string): string {
@@ -55,6 +57,8 @@ export async function createOpenIDConnectProvider(
   const tags = tagsFrom(input.tags);
   const doc: OidcProviderDoc = { arn: providerArn(env, account, key), url: key, clientIDList: clientIds, thumbprintList: thumbprints, tags, createDate: nowIso(env) };
   return write(env, async (t) => {
+    if (await t.get(K.oidc, account, key)) throw iamError.entityAlreadyExists(`Provider with url ${input.url} already exists.`);
+    if ((await t.count(K.oidc, account)) >= MAX_PROVIDERS) throw iamError.limitExceeded(`Cannot exceed quota for OpenIdConnectProvidersPerAccount: ${MAX_PROVIDERS}`);
     if (!(await t.insert(K.oidc, account, key, doc))) throw iamError.entityAlreadyExists(`Provider with url ${input.url} already exists.`);
     return { openIDConnectProviderArn: doc.arn, tags: tags.length ? tags : undefined };
   });

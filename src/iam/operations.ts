@@ -92,19 +92,7 @@ export function iamOperations(env: IamEnv, cache: PolicyCache): Record<string, I
     ListRolePolicies: { resource: role, run: (i, c) => ep.listInlinePolicies(env, 'role', c.account, i.roleName, i) },
     PutRolePermissionsBoundary: { resource: role, run: (i, c) => ep.putBoundary(env, 'role', c.account, i.roleName, i.permissionsBoundary) },
     DeleteRolePermissionsBoundary: { resource: role, run: (i, c) => ep.deleteBoundary(env, 'role', c.account, i.roleName) },
-    ListEntitiesForPolicy: {
-      resource: policyArn,
-      run: async (i) => {
-        await policies.getPolicy(env, { policyArn: i.policyArn });
-        const entities = await env.store.read((t) => t.list<{ entityType: string; name: string; id: string; usage: string }>(K.attachedTo, i.policyArn.toLowerCase()));
-        const usage = i.policyUsageFilter ?? 'PermissionsPolicy';
-        const pick = (type: string) =>
-          entities
-            .filter(({ doc }) => doc.entityType === type && doc.usage === usage && (!i.entityFilter || i.entityFilter.toLowerCase() === type))
-            .map(({ doc }) => (type === 'role' ? { roleName: doc.name, roleId: doc.id } : { userName: doc.name, userId: doc.id }));
-        return { policyGroups: [], policyUsers: pick('user'), policyRoles: pick('role'), isTruncated: false };
-      },
-    },
+    ListEntitiesForPolicy: { resource: policyArn, run: (i, c) => ep.listEntitiesForPolicy(env, c.account, i as never) },
 
     // ---- OIDC providers
     CreateOpenIDConnectProvider: {

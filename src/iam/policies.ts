@@ -11,6 +11,8 @@ import { K, policyScope, type AttachedEntityDoc, type PolicyDoc, type PolicyVers
  * cannot be deleted, and a policy is deleted only once detached and down to its default version.
  */
 export const MAX_VERSIONS = 5;
+/** IAM's default quota of customer managed policies per account ("PoliciesPerAccount"). */
+export const MAX_POLICIES = 1500;
 
 export interface PolicyRef {
   readonly account: string;
@@ -76,7 +78,8 @@ async function view(t: StoreTx, p: PolicyDoc, withTags: boolean): Promise<Policy
     description: p.description,
     createDate: p.createDate,
     updateDate: p.updateDate,
-    tags: withTags ? p.tags : undefined,
+    // Like GetRole and GetUser, GetPolicy leaves Tags out when there are none.
+    tags: withTags && p.tags.length ? p.tags : undefined,
   };
 }
 
@@ -102,12 +105,12 @@ export async function createPolicy(
     tags,
   };
   return write(env, async (t) => {
-    if (!(await t.insert(K.policy, account, doc.policyName, doc))) {
-      throw iamError.entityAlreadyExists(`A policy called ${input.policyName} already exists. Duplicate names are not allowed.`);
-    }
+    const duplicate = () => iamError.entityAlreadyExists(`A policy called ${input.policyName} already exists. Duplicate names are not allowed.`);
+    if (await t.get(K.policy, account, doc.policyName)) throw duplicate();
+    if ((await t.count(K.policy, account)) >= MAX_POLICIES) throw iamError.limitExceeded(`Cannot exceed quota for PoliciesPerAccount: ${MAX_POLICIES}`);
+    if (!(await t.insert(K.policy, account, doc.policyName, doc))) throw duplicate();
     await t.put(K.policyVersion, policyScope(doc.arn), 'v1', { versionId: 'v1', document: input.policyDocument, createDate: now } satisfies PolicyVersionDoc);
-    const v = await view(t, doc, true);
-    return { policy: { ...v, tags: tags.length ? tags : undefined } };
+    return { policy: await view(t, doc, true) };
   });
 }
 

@@ -13,6 +13,9 @@ import { K, type RoleDoc, type Tag, type UserDoc } from './model.js';
  * MaxSessionDuration 3600–43200 (a model constraint), tags, and no deletion while policies
  * remain.
  */
+/** IAM's default quota of roles per account ("RolesPerAccount"; AWS raises it on request). */
+export const MAX_ROLES = 1000;
+
 export interface RoleView {
   path: string;
   roleName: string;
@@ -97,6 +100,8 @@ export async function createRole(
   };
   return write(env, async (t) => {
     await checkTrustPrincipals(t, account, input.assumeRolePolicyDocument);
+    if (await t.get(K.role, account, doc.roleName)) throw iamError.entityAlreadyExists(`Role with name ${input.roleName} already exists.`);
+    if ((await t.count(K.role, account)) >= MAX_ROLES) throw iamError.limitExceeded(`Cannot exceed quota for RolesPerAccount: ${MAX_ROLES}`);
     if (!(await t.insert(K.role, account, doc.roleName, doc))) throw iamError.entityAlreadyExists(`Role with name ${input.roleName} already exists.`);
     const saved = input.permissionsBoundary ? ((await setBoundary(t, 'role', doc, account, input.permissionsBoundary)) as RoleDoc) : doc;
     const v = view(saved, true);

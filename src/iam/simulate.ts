@@ -11,6 +11,7 @@ import {
   type Decision,
   type PolicyKind,
 } from '../policy/index.js';
+import { paginate } from './common.js';
 import { iamError } from './errors.js';
 import type { PolicyCache } from './principal-policies.js';
 
@@ -65,14 +66,17 @@ function context(entries: readonly ContextEntryInput[] | undefined): RequestCont
   return ctx;
 }
 
+/** AWS's names for the policy types in EvalDecisionDetails (SimulatePrincipalPolicy API reference). */
+const DETAIL_NAMES: Readonly<Record<string, string>> = { identity: 'IAM Policy', resource: 'Resource Policy', boundary: 'Permissions Boundary Policy' };
+
 function run(
   identity: PolicySet,
   boundary: PolicySet | undefined,
   input: SimulateInput,
   callerArn: string,
-  policyTypes: Map<string, string>,
+  sourceIds: ReadonlyMap<string, string>,
   roleArn?: string,
-): { evaluationResults: EvaluationResult[]; isTruncated: boolean } {
+): { evaluationResults: EvaluationResult[]; isTruncated: boolean; marker?: string | undefined } {
   const principal = principalFromString(callerArn, roleArn);
   if (!principal) throw iamError.invalidInput(`Invalid CallerArn ${callerArn}`);
   const resourcePolicy = input.resourcePolicy ? new PolicySet([load(input.resourcePolicy, 'resource', 'ResourcePolicy')]) : undefined;
@@ -84,45 +88,55 @@ function run(
         { identity, boundary, resource: resourcePolicy, resourceAccount: input.resourceOwner?.match(/\d{12}/)?.[0] },
       );
       const boundaryReason = d.reasons.find((r) => r.policyType === 'boundary');
+      // AWS names a statement's policy as given (PolicyInputList.1), by policy name (managed) or
+      // as user_<user>_<policy> / role_<role>_<policy> (inline), and types it "IAM Policy" or
+      // "Resource Policy" (SimulatePrincipalPolicy API reference examples).
       results.push({
         evalActionName: action,
         evalResourceName: resource,
         evalDecision: d.decision,
-        matchedStatements: d.matchedStatements.map((s) => ({ sourcePolicyId: s.policyId, sourcePolicyType: policyTypes.get(s.policyId) ?? 'IAM Policy' })),
+        // An allowing boundary is reported in PermissionsBoundaryDecisionDetail, not as a matched
+        // statement (SimulatePrincipalPolicy API reference, "Same-Account Simulation").
+        matchedStatements: d.matchedStatements.filter((s) => d.decision !== 'allowed' || s.policyType !== 'boundary').map((s) => ({
+          sourcePolicyId: sourceIds.get(s.policyId) ?? s.policyId,
+          sourcePolicyType: s.policyType === 'resource' ? 'Resource Policy' : 'IAM Policy',
+        })),
         missingContextValues: [],
         permissionsBoundaryDecisionDetail: boundaryReason ? { allowedByPermissionsBoundary: boundaryReason.result === 'allowed' } : undefined,
-        evalDecisionDetails: resourcePolicy ? { ...Object.fromEntries(d.reasons.filter((r) => r.policyType === 'resource').map(() => ['ResourcePolicy', d.decision])) } : undefined,
+        // With a resource policy, the decision of each policy type.
+        evalDecisionDetails: resourcePolicy
+          ? Object.fromEntries(
+              d.reasons
+                .filter((r) => DETAIL_NAMES[r.policyType])
+                .map((r) => [DETAIL_NAMES[r.policyType] as string, r.result === 'notRequired' ? 'allowed' : r.result]),
+            )
+          : undefined,
       });
     }
   }
-  return { evaluationResults: results, isTruncated: false };
+  const page = paginate(
+    results.map((result, i) => ({ result, key: String(i).padStart(8, '0') })),
+    (x) => x.key,
+    input.marker,
+    input.maxItems,
+  );
+  return { evaluationResults: page.items.map((x) => x.result), isTruncated: page.isTruncated, marker: page.marker };
 }
 
-export function simulateCustomPolicy(account: string, input: SimulateInput): { evaluationResults: EvaluationResult[]; isTruncated: boolean } {
-  const types = new Map<string, string>();
-  const identity = new PolicySet(
-    (input.policyInputList ?? []).map((text, i) => {
-      types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
-      return load(text, 'identity', `PolicyInputList.${i + 1}`);
-    }),
-  );
+export function simulateCustomPolicy(account: string, input: SimulateInput): { evaluationResults: EvaluationResult[]; isTruncated: boolean; marker?: string | undefined } {
+  const identity = new PolicySet((input.policyInputList ?? []).map((text, i) => load(text, 'identity', `PolicyInputList.${i + 1}`)));
   const boundaryList = input.permissionsBoundaryPolicyInputList ?? [];
   const boundary = boundaryList.length
-    ? new PolicySet(
-        boundaryList.map((text, i) => {
-          types.set(`PermissionsBoundaryPolicyInputList.${i + 1}`, 'IAM Policy');
-          return load(text, 'boundary', `PermissionsBoundaryPolicyInputList.${i + 1}`);
-        }),
-      )
+    ? new PolicySet(boundaryList.map((text, i) => load(text, 'boundary', `PermissionsBoundaryPolicyInputList.${i + 1}`)))
     : undefined;
-  return run(identity, boundary, input, input.callerArn ?? `arn:aws:iam::${account}:user/simulated-user`, types);
+  return run(identity, boundary, input, input.callerArn ?? `arn:aws:iam::${account}:user/simulated-user`, new Map());
 }
 
 export async function simulatePrincipalPolicy(
   cache: PolicyCache,
   account: string,
   input: SimulateInput & { policySourceArn: string },
-): Promise<{ evaluationResults: EvaluationResult[]; isTruncated: boolean }> {
+): Promise<{ evaluationResults: EvaluationResult[]; isTruncated: boolean; marker?: string | undefined }> {
   const m = /^arn:aws[a-z-]*:iam::(\d{12}):(user|role)\/(?:.*\/)?([\w+=,.@-]+)$/.exec(input.policySourceArn);
   if (!m || m[1] !== account) throw iamError.invalidInput(`Invalid PolicySourceArn ${input.policySourceArn}`);
   const type = m[2] as 'user' | 'role';
@@ -132,8 +146,22 @@ export async function simulatePrincipalPolicy(
   const identity = new PolicySet([...loaded.identity.policies, ...extra]);
   const boundaryList = input.permissionsBoundaryPolicyInputList ?? [];
   const boundary = boundaryList.length ? new PolicySet(boundaryList.map((text, i) => load(text, 'boundary', `PermissionsBoundaryPolicyInputList.${i + 1}`))) : loaded.boundary;
-  const types = new Map<string, string>(loaded.identity.policies.map((p) => [p.id, p.id.includes(':inline/') ? type : 'user-managed']));
+  const entityName = String('roleName' in loaded.entity ? loaded.entity.roleName : loaded.entity.userName);
+  const sourceIds = new Map<string, string>();
+  for (const p of [...loaded.identity.policies, ...(loaded.boundary?.policies ?? [])]) sourceIds.set(p.id, displayId(p.id, type, entityName));
   // A role is simulated as one of its sessions: roles act only through sessions.
   const caller = input.callerArn ?? (type === 'role' ? `arn:aws:sts::${account}:assumed-role/${m[3] as string}/simulation` : input.policySourceArn);
-  return run(identity, boundary, input, caller, types, type === 'role' ? input.policySourceArn : undefined);
+  return run(identity, boundary, input, caller, sourceIds, type === 'role' ? input.policySourceArn : undefined);
+}
+
+/**
+ * The SourcePolicyId AWS reports for a stored policy: the policy name of a managed policy
+ * (compiled as `<policy arn>:<version>`), `<type>_<entity>_<policy>` for an inline policy
+ * (compiled as `<entity arn>:inline/<policy>`).
+ */
+function displayId(id: string, type: 'user' | 'role', entityName: string): string {
+  const inline = id.indexOf(':inline/');
+  if (inline >= 0) return `${type}_${entityName}_${id.slice(inline + ':inline/'.length)}`;
+  const m = /:policy\/(?:.*\/)?([^/:]+):v\d+$/.exec(id);
+  return m ? (m[1] as string) : id;
 }

@@ -11,6 +11,8 @@ import { K, type AccessKeyDoc, type Tag, type UserDoc } from './model.js';
  * returned only once, by CreateAccessKey, as IAM does.
  */
 export const MAX_ACCESS_KEYS = 2;
+/** IAM's default quota of users per account ("UsersPerAccount"). */
+export const MAX_USERS = 5000;
 
 export interface UserView {
   path: string;
@@ -53,6 +55,8 @@ export async function createUser(
     tags: tagsFrom(input.tags),
   };
   return write(env, async (t) => {
+    if (await t.get(K.user, account, doc.userName)) throw iamError.entityAlreadyExists(`User with name ${input.userName} already exists.`);
+    if ((await t.count(K.user, account)) >= MAX_USERS) throw iamError.limitExceeded(`Cannot exceed quota for UsersPerAccount: ${MAX_USERS}`);
     if (!(await t.insert(K.user, account, doc.userName, doc))) throw iamError.entityAlreadyExists(`User with name ${input.userName} already exists.`);
     const saved = input.permissionsBoundary ? ((await setBoundary(t, 'user', doc, account, input.permissionsBoundary)) as UserDoc) : doc;
     return { user: view(saved, true) };
@@ -144,6 +148,8 @@ export async function listAccessKeys(env: IamEnv, account: string, userName: str
       const k = await t.get<AccessKeyDoc>(K.accessKey, '', key);
       if (k) keys.push({ userName: k.userName, accessKeyId: k.accessKeyId, status: k.status, createDate: k.createDate });
     }
+    // Oldest first, as the keys were created.
+    keys.sort((a, b) => (a.createDate < b.createDate ? -1 : a.createDate > b.createDate ? 1 : a.accessKeyId < b.accessKeyId ? -1 : 1));
     const page = paginate(keys, (k) => k.accessKeyId, input.marker, input.maxItems);
     return { accessKeyMetadata: page.items, isTruncated: page.isTruncated, marker: page.marker };
   });
@@ -167,6 +173,11 @@ export async function deleteAccessKey(env: IamEnv, account: string, userName: st
 }
 
 export async function updateAccessKey(env: IamEnv, account: string, userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {
+  // The model's status enum is shared with other credential types and also lists Expired,
+  // which an access key can only be set to by IAM itself.
+  if ((status as string) !== 'Active' && (status as string) !== 'Inactive') {
+    throw iamError.invalidInput(`Invalid status ${String(status)} for an access key: it can be set to Active or Inactive.`);
+  }
   await write(env, async (t) => {
     const k = await requireKey(t, account, userName, accessKeyId);
     await t.put(K.accessKey, '', k.accessKeyId, { ...k, status });

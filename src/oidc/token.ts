@@ -7,6 +7,8 @@ import { invalidIdentityToken, malformedToken } from './messages.js';
 
 export interface UnverifiedToken {
   header: { alg: string; kid?: string; typ?: string };
+  /** Whether the JOSE header has a `crit` member (verify.ts leaves such tokens to jose alone). */
+  critical: boolean;
   claims: Record<string, unknown>;
   iss: string;
   /** `aud` normalised to an array; empty when the claim is absent (STS answers "Missing a required claim: aud"). */
@@ -43,6 +45,7 @@ export function decodeWebIdentityToken(token: string): UnverifiedToken {
 
   return {
     header: { alg, ...(kid === undefined ? {} : { kid }), ...(typ === undefined ? {} : { typ }) },
+    critical: Object.hasOwn(header, 'crit'),
     claims,
     iss,
     aud: audienceOf(claims),

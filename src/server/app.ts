@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authorizer } from '../iam/authorizer.js';
@@ -58,7 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const env: IamEnv = {
     store,
     now,
-    random: (n) => randomBytes(n),
+    random: pooledRandomBytes(),
     partition: 'aws',
     sealer: secretSealer(dataKey),
     // One process owns the SQLite store: its own writes invalidate caches at once.
@@ -124,6 +124,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         });
         await store.close();
       })()),
+  };
+}
+
+/**
+ * `randomBytes(n)` drawn from 4 KiB blocks of CSPRNG output, as Node's own `randomUUID` does: one
+ * `randomFillSync` per block instead of one per call (each call costs ~1.7 µs, and every issued
+ * session takes two). Each block is fresh and handed out once, in disjoint slices that are never
+ * overwritten.
+ */
+function pooledRandomBytes(blockSize = 4096): (n: number) => Uint8Array {
+  let block = Buffer.alloc(0);
+  let offset = 0;
+  return (n) => {
+    if (n > blockSize) return randomBytes(n);
+    if (offset + n > block.length) {
+      block = randomFillSync(Buffer.allocUnsafe(blockSize));
+      offset = 0;
+    }
+    const out = block.subarray(offset, offset + n);
+    offset += n;
+    return out;
   };
 }
 

@@ -110,7 +110,10 @@ async function run(
   if (!op || !caller) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2010-05-08`, 400);
   const call = { account: caller.account, callerUserName: caller.kind === 'user' ? caller.userName : undefined };
   const resource = await op.resource(input, call);
-  const out = await deps.authorizer.authorize(caller, `iam:${action}`, resource, facts);
+  // AWS managed policies (arn:aws:iam::aws:policy/…) belong to no account; reading and attaching
+  // them needs only the caller's identity-based permission, like the caller's own resources.
+  const awsOwned = /^arn:[^:]+:iam::aws:/.test(resource);
+  const out = await deps.authorizer.authorize(caller, `iam:${action}`, resource, facts, awsOwned ? { resourceAccount: caller.account } : {});
   if (out.decision.decision !== 'allowed') throw new AwsError('AccessDenied', out.message as string, 403);
   return (await op.run(input, call)) ?? undefined;
 }

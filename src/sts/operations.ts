@@ -1,16 +1,13 @@
 import { AwsError } from '../aws/error.js';
 import type { Authorizer, Caller, RequestFacts } from '../iam/authorizer.js';
 import type { IamEnv } from '../iam/env.js';
-import { findProviderByIssuer } from '../iam/oidc-providers.js';
 import { defaultDocument } from '../iam/policies.js';
 import type { PolicyCache } from '../iam/principal-policies.js';
-import { findRole } from '../iam/roles.js';
 import type { JwksClient } from '../oidc/jwks-client.js';
 import { decodeWebIdentityToken } from '../oidc/token.js';
 import { verifyWebIdentityToken } from '../oidc/verify.js';
 import {
   PolicyError,
-  PolicySet,
   RequestContext,
   authorizePrepared,
   prepareRequest,
@@ -18,6 +15,7 @@ import {
   type ContextType,
   type RequestPrincipal,
 } from '../policy/index.js';
+import { cachedProviderByIssuer, cachedRole, trustPolicySet } from './lookups.js';
 import type { SessionClaims, SessionSealer } from './session.js';
 
 /**
@@ -105,13 +103,14 @@ function sessionResponse(account: string, roleName: string, roleId: string, sess
 
 export async function assumeRole(deps: StsDeps, caller: Caller, facts: RequestFacts, input: Record<string, any>): Promise<Record<string, unknown>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const { account, name } = parseRoleArn(input.roleArn);
-  const denied = () => stsError.accessDenied(`User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.roleArn}`);
-  const role = account === deps.account ? await findRole(deps.env, account, name) : undefined;
+  // STS names the caller, the action and the role, without the reasons IAM adds to its messages.
+  const denied = (action = 'sts:AssumeRole') => stsError.accessDenied(`User: ${caller.arn} is not authorized to perform: ${action} on resource: ${input.roleArn}`);
+  const role = account === deps.account ? await cachedRole(deps.env, account, name) : undefined;
   if (!role || role.arn !== input.roleArn) throw denied();
   const tags: [string, string][] = (input.tags ?? []).map((t: { key: string; value: string }) => [t.key, t.value]);
   const transitive = caller.kind === 'session' ? caller.tags.filter(([k]) => !tags.some(([x]) => x.toLowerCase() === k.toLowerCase())) : [];
   const allTags = [...transitive, ...tags];
-  const trust = new PolicySet([deps.cache.compile(`${role.arn}:trust`, role.assumeRolePolicyDocument, 'trust')]);
+  const trust = trustPolicySet(deps.cache, role);
   const context = [
     ...tagContext(tags),
     { key: 'sts:RoleSessionName', values: [input.roleSessionName as string] },
@@ -121,7 +120,7 @@ export async function assumeRole(deps: StsDeps, caller: Caller, facts: RequestFa
   const actions = ['sts:AssumeRole', ...(tags.length ? ['sts:TagSession'] : []), ...(input.sourceIdentity !== undefined ? ['sts:SetSourceIdentity'] : [])];
   for (const action of actions) {
     const out = await deps.authorizer.authorize(caller, action, role.arn, facts, { resourcePolicy: trust, resourceAccount: account, resourcePolicyRequired: true, context });
-    if (out.decision.decision !== 'allowed') throw stsError.accessDenied(out.message ?? denied().message);
+    if (out.decision.decision !== 'allowed') throw denied(action);
   }
   const chained = caller.kind === 'session';
   const duration = (input.durationSeconds as number | undefined) ?? 3600;
@@ -147,7 +146,7 @@ export async function assumeRoleWithWebIdentity(deps: StsDeps, input: Record<str
   const { account, name } = parseRoleArn(input.roleArn);
   const token = input.webIdentityToken as string;
   const decoded = decodeWebIdentityToken(token);
-  const provider = await findProviderByIssuer(deps.env, deps.account, decoded.iss);
+  const provider = await cachedProviderByIssuer(deps.env, deps.account, decoded.iss);
   if (!provider) throw stsError.invalidToken(`No OpenIDConnect provider found in your account for ${decoded.iss}`);
   if (decoded.aud.length === 0) throw stsError.invalidToken('Missing a required claim: aud');
   const audience = decoded.aud.find((a) => provider.clientIDList.includes(a));
@@ -155,7 +154,7 @@ export async function assumeRoleWithWebIdentity(deps: StsDeps, input: Record<str
   const verified = await verifyWebIdentityToken(token, decoded, { issuer: decoded.iss, thumbprints: provider.thumbprintList }, deps.jwks, deps.env.now(), { audience });
 
   const denied = () => stsError.accessDenied('Not authorized to perform sts:AssumeRoleWithWebIdentity');
-  const role = account === deps.account ? await findRole(deps.env, account, name) : undefined;
+  const role = account === deps.account ? await cachedRole(deps.env, account, name) : undefined;
   if (!role || role.arn !== input.roleArn) throw denied();
 
   const claims = verified.claims;
@@ -175,7 +174,7 @@ export async function assumeRoleWithWebIdentity(deps: StsDeps, input: Record<str
   if (sourceIdentity !== undefined) ctx.set('sts:SourceIdentity', [sourceIdentity]);
 
   const principal: RequestPrincipal = { kind: 'webIdentity', id: provider.arn, account: undefined, roleArn: undefined, sessionName: undefined };
-  const trust = new PolicySet([deps.cache.compile(`${role.arn}:trust`, role.assumeRolePolicyDocument, 'trust')]);
+  const trust = trustPolicySet(deps.cache, role);
   const actions = ['sts:AssumeRoleWithWebIdentity', ...(tags.tags.length ? ['sts:TagSession'] : []), ...(sourceIdentity !== undefined ? ['sts:SetSourceIdentity'] : [])];
   for (const action of actions) {
     const d = authorizePrepared(prepareRequest(principal, action, role.arn, ctx), { resource: trust, resourceAccount: account, resourcePolicyRequired: true });

@@ -18,11 +18,27 @@ function patternRegExp(p: string): RegExp {
   return re;
 }
 
+/** Length in code points, as AWS counts it, without building an array. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 /** The constraint texts a value breaks (empty when it satisfies the shape). */
 export function constraintFailures(shape: Shape, value: unknown): string[] {
   const out: string[] = [];
   if (shape.type === 'string' && typeof value === 'string') {
-    const len = [...value].length;
+    const len = codePoints(value);
     if (shape.max !== undefined && len > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
     if (shape.min !== undefined && len < shape.min) out.push(`Member must have length greater than or equal to ${shape.min}`);
     if (shape.pattern !== undefined && !patternRegExp(shape.pattern).test(value)) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);

@@ -22,29 +22,41 @@ export function formParams(form: string): Map<string, string> {
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
-/** Reads and validates an operation's input; throws one ValidationError listing every problem. */
+/** One failed constraint: where (the member path AWS prints) and the whole sentence. */
+interface Problem {
+  readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * Reads and validates an operation's input; throws one ValidationError listing every problem,
+ * ordered by member path as IAM orders them ("3 validation errors detected: Value at
+ * 'clientIDList' …; Value at 'thumbprintList' …; Value at 'url' …").
+ */
 export function decodeQueryInput(model: ServiceModel, operation: string, params: Params): Record<string, unknown> {
   const op = model.operations[operation];
   if (!op?.input) return {};
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const value = readStructure(model, shapeOf(model, op.input), params, '', '', problems) ?? {};
   if (problems.length) {
-    throw new AwsError('ValidationError', `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
+    const sorted = problems.map((p, i) => ({ p, i })).sort((a, b) => (a.p.path < b.p.path ? -1 : a.p.path > b.p.path ? 1 : a.i - b.i));
+    const texts = sorted.map(({ p }) => p.text);
+    throw new AwsError('ValidationError', `${texts.length} validation error${texts.length === 1 ? '' : 's'} detected: ${texts.join('; ')}`);
   }
   return value;
 }
 
-function readStructure(model: ServiceModel, shape: Shape, params: Params, prefix: string, path: string, problems: string[]): Record<string, unknown> | undefined {
+function readStructure(model: ServiceModel, shape: Shape, params: Params, prefix: string, path: string, problems: Problem[]): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
-  const missing: string[] = [];
-  const mine: string[] = [];
+  const missing: Problem[] = [];
+  const mine: Problem[] = [];
   let any = false;
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
     const key = prefix + (ref.locationName ?? name);
     const memberPath = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
     const v = readValue(model, ref, params, key, memberPath, mine);
     if (v === undefined) {
-      if (shape.required?.includes(name)) missing.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
+      if (shape.required?.includes(name)) missing.push({ path: memberPath, text: `Value null at '${memberPath}' failed to satisfy constraint: Member must not be null` });
       continue;
     }
     any = true;
@@ -56,7 +68,10 @@ function readStructure(model: ServiceModel, shape: Shape, params: Params, prefix
   return out;
 }
 
-function readValue(model: ServiceModel, ref: ShapeRef, params: Params, key: string, path: string, problems: string[]): unknown {
+/** A pattern failure is reported before length failures of the same value, as AWS does. */
+const patternFirst = (failures: string[]): string[] => [...failures.filter((f) => f.includes('regular expression')), ...failures.filter((f) => !f.includes('regular expression'))];
+
+function readValue(model: ServiceModel, ref: ShapeRef, params: Params, key: string, path: string, problems: Problem[]): unknown {
   const shape = shapeOf(model, ref.shape);
   let v: unknown;
   switch (shape.type) {
@@ -66,17 +81,20 @@ function readValue(model: ServiceModel, ref: ShapeRef, params: Params, key: stri
       const member = shape.member as ShapeRef;
       const memberShape = shapeOf(model, member.shape);
       const flat = shape.flattened || ref.flattened;
+      const scalarItems = memberShape.type === 'string';
+      // Items of a list of strings are judged together (below), not one by one.
+      const itemProblems: Problem[] = scalarItems ? [] : problems;
       const items: unknown[] = [];
       for (let i = 1; ; i++) {
         const itemKey = flat ? `${key}.${i}` : `${key}.${member.locationName ?? 'member'}.${i}`;
-        const item = readValue(model, member, params, itemKey, `${path}.${i}.member`, problems);
+        const item = readValue(model, member, params, itemKey, `${path}.${i}.member`, itemProblems);
         if (item === undefined) break;
         items.push(item);
       }
       if (!items.length && !params.has(key)) return undefined;
-      if (memberShape.type === 'string') {
-        const bad = items.some((x) => constraintFailures(memberShape, x).length > 0);
-        if (bad) problems.push(`Value at '${path}' failed to satisfy constraint: Member must satisfy constraint: [${describeConstraints(memberShape).join(', ')}]`);
+      if (scalarItems && items.some((x) => constraintFailures(memberShape, x).length > 0)) {
+        const all = [...describeConstraints(memberShape), ...(memberShape.enum ? [`Member must satisfy enum value set: [${memberShape.enum.join(', ')}]`] : [])];
+        problems.push({ path, text: `Value at '${path}' failed to satisfy constraint: Member must satisfy constraint: [${all.join(', ')}]` });
       }
       v = items;
       break;
@@ -91,7 +109,7 @@ function readValue(model: ServiceModel, ref: ShapeRef, params: Params, key: stri
       }
       if (!entries.length && !params.has(key)) return undefined;
       v = entries;
-      for (const f of constraintFailures(shape, entries)) problems.push(`Value at '${path}' failed to satisfy constraint: ${f}`);
+      for (const f of constraintFailures(shape, entries)) problems.push({ path, text: `Value at '${path}' failed to satisfy constraint: ${f}` });
       return Object.fromEntries(entries as [string, unknown][]);
     }
     default: {
@@ -101,35 +119,35 @@ function readValue(model: ServiceModel, ref: ShapeRef, params: Params, key: stri
       if (v === undefined) return undefined;
     }
   }
-  const failures = constraintFailures(shape, v);
+  const failures = patternFirst(constraintFailures(shape, v));
   if (failures.length) {
     const shown = shape.sensitive || Array.isArray(v) ? '' : ` '${String(v)}'`;
-    for (const f of failures) problems.push(`Value${shown} at '${path}' failed to satisfy constraint: ${f}`);
+    for (const f of failures) problems.push({ path, text: `Value${shown} at '${path}' failed to satisfy constraint: ${f}` });
   }
   return v;
 }
 
-function scalar(shape: Shape, raw: string, path: string, problems: string[]): unknown {
+function scalar(shape: Shape, raw: string, path: string, problems: Problem[]): unknown {
   switch (shape.type) {
     case 'string':
       return raw;
     case 'integer':
     case 'long':
       if (!/^-?\d{1,18}$/.test(raw.trim())) {
-        problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a number`);
+        problems.push({ path, text: `Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a number` });
         return undefined;
       }
       return Number(raw);
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') {
-        problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a boolean`);
+        problems.push({ path, text: `Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a boolean` });
         return undefined;
       }
       return raw === 'true';
     case 'timestamp': {
       const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
       if (Number.isNaN(d.getTime())) {
-        problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a timestamp`);
+        problems.push({ path, text: `Value '${raw}' at '${path}' failed to satisfy constraint: Member must be a timestamp` });
         return undefined;
       }
       return d;
