@@ -47,6 +47,31 @@ module.exports = {
       to: { path: 'node_modules/@cloud-copilot/' },
     },
     {
+      name: 'kubernetes-client-confined',
+      comment: '@kubernetes/client-node is used by the webhook cache and the eksctl-style commands only',
+      severity: 'error',
+      from: { pathNot: '^src/(kube/webhook|eksctl)/kube-client\\.ts$' },
+      to: { path: 'node_modules/@kubernetes/client-node/' },
+    },
+    {
+      name: 'websocket-and-pty-in-exec',
+      severity: 'error',
+      from: { pathNot: '^src/kube/exec/' },
+      to: { path: 'node_modules/(ws|node-pty)/' },
+    },
+    {
+      name: 'protobuf-reader-in-kube-api',
+      severity: 'error',
+      from: { pathNot: '^src/kube/api/protobuf\\.ts$' },
+      to: { path: 'node_modules/@bufbuild/' },
+    },
+    {
+      name: 'x509-in-crypto',
+      severity: 'error',
+      from: { pathNot: '^src/crypto/' },
+      to: { path: 'node_modules/@peculiar/' },
+    },
+    {
       name: 'no-agpl',
       comment: 'iam-simulate and iam-policy are AGPL: bench/test harnesses install them at run time, the product never imports them',
       severity: 'error',

@@ -6,7 +6,8 @@ import { ExitError, UsageError } from './errors.js';
 const HELP = `Usage: irsa env [--data-dir DIR]
 
 Prints shell \`export\` lines that point AWS clients at irsa-local as its bootstrap administrator:
-AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and
+KUBECONFIG for kubectl.
 Use it with: eval "$(irsa env)"
 
 Options:
@@ -34,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       `export AWS_DEFAULT_REGION=${q(env.region)}`,
       `export AWS_ACCESS_KEY_ID=${q(env.accessKeyId)}`,
       `export AWS_SECRET_ACCESS_KEY=${q(env.secretAccessKey)}`,
+      ...(env.kubeconfig ? [`export KUBECONFIG=${q(env.kubeconfig)}`] : []),
       'unset AWS_SESSION_TOKEN AWS_PROFILE',
       '',
     ].join('\n'),

@@ -29,6 +29,42 @@ const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./env.js'),
   },
   {
+    name: 'create',
+    summary: 'create iamserviceaccount: an IAM role trusted by a ServiceAccount, attached policies, the annotated SA (as eksctl)',
+    example: 'irsa create iamserviceaccount --name my-sa --namespace demo --cluster local --attach-policy-arn ARN --approve',
+    load: async () => (await import('./iamserviceaccount.js')).create,
+  },
+  {
+    name: 'get',
+    summary: 'get iamserviceaccount: ServiceAccounts with IAM roles in a cluster (as eksctl)',
+    example: 'irsa get iamserviceaccount --cluster local',
+    load: async () => (await import('./iamserviceaccount.js')).get,
+  },
+  {
+    name: 'delete',
+    summary: 'delete iamserviceaccount: the ServiceAccount and the role created for it (as eksctl)',
+    example: 'irsa delete iamserviceaccount --name my-sa --namespace demo --cluster local --approve',
+    load: async () => (await import('./iamserviceaccount.js')).del,
+  },
+  {
+    name: 'utils',
+    summary: 'utils associate-iam-oidc-provider: register a cluster\'s issuer as an IAM OIDC provider (as eksctl)',
+    example: 'irsa utils associate-iam-oidc-provider --cluster local --approve',
+    load: () => import('./utils.js'),
+  },
+  {
+    name: 'exec',
+    summary: "Run a command as a pod's container would: its env, projected tokens, AWS_ENDPOINT_URL",
+    example: 'irsa exec -n demo app -- aws sts get-caller-identity',
+    load: () => import('./exec.js'),
+  },
+  {
+    name: 'webhook',
+    summary: 'Run the pod identity webhook over HTTPS for a real cluster (AdmissionReview at /mutate)',
+    example: 'irsa webhook --tls-cert tls.crt --tls-key tls.key',
+    load: () => import('./webhook.js'),
+  },
+  {
     name: 'simulate',
     summary: 'Decide IAM requests as AWS does, with the reasons (JSON or JSON Lines in, JSON Lines out)',
     example: 'irsa simulate examples/walkthrough-s3.json --explain',

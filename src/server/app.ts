@@ -11,7 +11,13 @@ import type { Store } from '../store/store.js';
 import { SessionSealer } from '../sts/session.js';
 import { formParams } from '../wire/query-codec.js';
 import type { SignedRequest } from '../wire/sigv4.js';
-import { CredentialResolver } from './auth.js';
+import { AwsError } from '../aws/error.js';
+import { AuthFailure } from '../wire/sigv4.js';
+import { CredentialResolver, authenticate, jsonAuthError } from './auth.js';
+import { DEFAULT_CLUSTER, loadOrCreateCa, startIssuerEndpoint, type IssuerEndpoint } from './clusters.js';
+import { join } from 'node:path';
+import { startClusterApis, writeKubeconfig, type ClusterApi } from './kube.js';
+import { handleEks, isEksRequest, restJsonError, type EksDeps, type JsonResponse } from './eks-endpoint.js';
 import { bootstrap, secretSealer } from './bootstrap.js';
 import { dataDir, ensureDataDir, loadOrCreateDataKey, writeState } from './data-dir.js';
 import { stderrLogger, type Logger } from './log.js';
@@ -33,6 +39,12 @@ export interface ServerOptions {
   readonly extraCaPem?: string[];
   /** The clock (tests move it); defaults to the system clock. */
   readonly now?: () => Date;
+  /** HTTPS port of the clusters' OIDC issuer; kept from the first start when 0 or absent. */
+  readonly oidcPort?: number;
+  /** Names of the local EKS clusters (default: `local`). */
+  readonly clusters?: readonly string[];
+  /** Port of the first cluster's Kubernetes API (default 6443; 0 picks a free port). */
+  readonly kubePort?: number;
 }
 
 export interface RunningServer {
@@ -42,6 +54,13 @@ export interface RunningServer {
   readonly account: string;
   readonly region: string;
   readonly store: Store;
+  /** Base URL of the OIDC issuer listener; each cluster's issuer is `${issuerBase}/id/<ID>`. */
+  readonly issuerBase: string;
+  readonly clusters: ReadonlyMap<string, { readonly issuerUrl: string; readonly id: string; readonly kubeUrl: string }>;
+  /** The kubeconfig written into the data directory. */
+  readonly kubeconfig: string;
+  /** PEM of the CA the issuer's HTTPS certificate chains to. */
+  readonly caPem: string;
   close(): Promise<void>;
 }
 
@@ -80,22 +99,64 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     account: boot.account,
     iam: iamOperations(env, cache),
     authorizer,
-    sts: { env, account: boot.account, sealer: sessions, authorizer, cache, jwks: new JwksClient({ extraCaPem: opts.extraCaPem, now: () => now().getTime() }) },
+    // The installation's CA is trusted like a public root (AWS trusts its root store first, then
+    // thumbprints), so a provider registered without a thumbprint still works for local clusters.
+    sts: {
+      env,
+      account: boot.account,
+      sealer: sessions,
+      authorizer,
+      cache,
+      jwks: new JwksClient({ extraCaPem: [...(opts.extraCaPem ?? []), loadOrCreateCa(dir.path, env.sealer).certPem], now: () => now().getTime() }),
+    },
     credentials: new CredentialResolver(env, sessions),
     now,
     log,
   };
   const started = Date.now();
+  const host = opts.host ?? '127.0.0.1';
+
+  let issuers: IssuerEndpoint;
+  try {
+    issuers = await startIssuerEndpoint({
+      store,
+      sealer: env.sealer,
+      dataDir: dir.path,
+      host,
+      port: opts.oidcPort ?? 0,
+      account: boot.account,
+      clusterNames: opts.clusters?.length ? opts.clusters : [DEFAULT_CLUSTER],
+      now,
+      log,
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const eks: EksDeps = {
+    account: boot.account,
+    region,
+    authorizer,
+    clusters: () =>
+      [...issuers.clusters.values()].map((c) => ({
+        name: c.record.name,
+        id: c.record.id,
+        createdAt: new Date(c.record.createdAt),
+        issuerUrl: c.issuerUrl,
+        endpoint: kubeEndpoints.get(c.record.name) ?? '',
+        caPem: issuers.ca.certPem,
+      })),
+  };
+  const kubeEndpoints = new Map<string, string>();
 
   const server: Server = createServer((req, res) => {
-    handle(deps, req, res, { account: boot.account, started, store: store.backend }).catch((e: unknown) => {
+    handle(deps, eks, req, res, { account: boot.account, started, store: store.backend }).catch((e: unknown) => {
       log.error('request failed', e);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;
-  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -105,7 +166,39 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  writeState(dir, { pid: process.pid, endpoint: url, region, account: boot.account, store: `sqlite:${dir.storeFile}`, startedAt: new Date().toISOString() });
+  let kubeApis: ClusterApi[];
+  try {
+    kubeApis = await startClusterApis({
+      store,
+      clusters: issuers.clusters,
+      caPem: issuers.ca.certPem,
+      host,
+      kubePort: opts.kubePort ?? 6443,
+      awsEndpoint: url,
+      region,
+      dataDir: dir.path,
+      now,
+      log,
+    });
+  } catch (e) {
+    server.close();
+    await issuers.close();
+    await store.close();
+    throw e;
+  }
+  for (const k of kubeApis) kubeEndpoints.set(k.name, k.url);
+  const kubeconfig = join(dir.path, 'kubeconfig');
+  writeKubeconfig(kubeconfig, kubeApis);
+  writeState(dir, {
+    pid: process.pid,
+    endpoint: url,
+    region,
+    account: boot.account,
+    store: `sqlite:${dir.storeFile}`,
+    startedAt: new Date().toISOString(),
+    kubeEndpoint: kubeApis[0]?.url,
+    kubeconfig,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -115,6 +208,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     account: boot.account,
     region,
     store,
+    issuerBase: issuers.url,
+    clusters: new Map([...issuers.clusters].map(([name, c]) => [name, { issuerUrl: c.issuerUrl, id: c.record.id, kubeUrl: kubeEndpoints.get(name) ?? '' }])),
+    kubeconfig,
+    caPem: issuers.ca.certPem,
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -122,6 +219,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
+        for (const k of kubeApis) await k.close();
+        await issuers.close();
         await store.close();
       })()),
   };
@@ -148,6 +247,25 @@ function pooledRandomBytes(blockSize = 4096): (n: number) => Uint8Array {
   };
 }
 
+async function eksRequest(deps: QueryEndpointDeps, eks: EksDeps, signed: SignedRequest, path: string, req: IncomingMessage, requestId: string): Promise<JsonResponse> {
+  try {
+    let auth;
+    try {
+      auth = await authenticate(deps.credentials, signed, deps.now());
+    } catch (e) {
+      if (e instanceof AuthFailure) throw jsonAuthError(e.kind, e.message);
+      throw e;
+    }
+    const facts = { sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), secureTransport: false, region: auth.region };
+    const body = JSON.stringify(await handleEks(eks, path, auth.caller, facts));
+    return { status: 200, body, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId } };
+  } catch (e) {
+    if (e instanceof AwsError) return restJsonError(e, requestId);
+    deps.log.error('internal error in EKS', e);
+    return restJsonError(new AwsError('ServerException', 'We encountered an internal error. Please try again.', 500, false), requestId);
+  }
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -161,6 +279,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 async function handle(
   deps: QueryEndpointDeps,
+  eks: EksDeps,
   req: IncomingMessage,
   res: ServerResponse,
   info: { account: string; started: number; store: string },
@@ -183,6 +302,11 @@ async function handle(
     return;
   }
   const signed: SignedRequest = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders, body };
+  if (isEksRequest(req.method ?? '', rawPath)) {
+    const out = await eksRequest(deps, eks, signed, rawPath, req, requestId);
+    res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
+    return;
+  }
   const contentType = String(req.headers['content-type'] ?? '');
   const params = formParams(rawQuery);
   if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {

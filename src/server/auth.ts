@@ -5,7 +5,7 @@ import type { AccessKeyDoc, UserDoc } from '../iam/model.js';
 import { K } from '../iam/model.js';
 import { callerFromSession } from '../sts/operations.js';
 import type { SessionSealer } from '../sts/session.js';
-import { AuthFailure, type AuthFailureKind, type SecretLookup } from '../wire/sigv4.js';
+import { AuthFailure, hasSigV4, verifySigV4, type AuthFailureKind, type SecretLookup, type SignedRequest } from '../wire/sigv4.js';
 
 /**
  * Who signed a request: an IAM user's access key (AKIA…, secret sealed in the store) or a
@@ -93,5 +93,38 @@ export function queryAuthError(kind: AuthFailureKind, message: string): AwsError
     case 'signatureExpired':
     case 'requestExpired':
       return new AwsError('SignatureDoesNotMatch', message, 403);
+  }
+}
+
+/**
+ * Verifies a request's SigV4 signature and resolves its caller. Throws AuthFailure, which each
+ * protocol maps to its own codes.
+ */
+export async function authenticate(credentials: CredentialResolver, signed: SignedRequest, now: Date): Promise<{ caller: Caller; region: string }> {
+  if (!hasSigV4(signed)) throw new AuthFailure('missing', 'Request is missing Authentication Token');
+  const { lookup, caller } = credentials.forRequest();
+  const v = await verifySigV4(signed, lookup, { now, uriEncoding: 'double' });
+  const who = caller();
+  if (!who) throw new AuthFailure('unknownKey', 'The security token included in the request is invalid.');
+  return { caller: who, region: v.region };
+}
+
+/** Authentication failures in the REST-JSON and JSON protocols' codes (EKS, Secrets Manager). */
+export function jsonAuthError(kind: AuthFailureKind, message: string): AwsError {
+  switch (kind) {
+    case 'missing':
+      return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+    case 'incomplete':
+    case 'malformedDate':
+      return new AwsError('IncompleteSignatureException', message, 400);
+    case 'unknownKey':
+    case 'invalidToken':
+      return new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+    case 'expiredToken':
+      return new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 403);
+    case 'badSignature':
+    case 'signatureExpired':
+    case 'requestExpired':
+      return new AwsError('InvalidSignatureException', message, 403);
   }
 }

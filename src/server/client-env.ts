@@ -11,6 +11,7 @@ export interface ClientEnvironment {
   readonly region: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  readonly kubeconfig: string | undefined;
 }
 
 export async function clientEnvironment(path: string): Promise<ClientEnvironment | string> {
@@ -22,7 +23,7 @@ export async function clientEnvironment(path: string): Promise<ClientEnvironment
   try {
     const creds = await adminCredentials(store, secretSealer(key));
     if (!creds) return `the store in ${dir.path} has no bootstrap administrator`;
-    return { endpoint: state.endpoint, region: state.region, ...creds };
+    return { endpoint: state.endpoint, region: state.region, ...creds, kubeconfig: state.kubeconfig };
   } finally {
     await store.close();
   }

@@ -53,6 +53,9 @@ export interface ServerState {
   readonly account: string;
   readonly store: string;
   readonly startedAt: string;
+  /** The first cluster's Kubernetes API and the kubeconfig for all clusters. */
+  readonly kubeEndpoint?: string | undefined;
+  readonly kubeconfig?: string | undefined;
 }
 
 export function writeState(d: DataDir, s: ServerState): void {

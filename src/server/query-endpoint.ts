@@ -6,8 +6,8 @@ import { IAM_MODEL } from '../wire/models/iam.js';
 import { STS_MODEL } from '../wire/models/sts.js';
 import type { ServiceModel } from '../wire/model.js';
 import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from '../wire/query-codec.js';
-import { AuthFailure, hasSigV4, verifySigV4, type SignedRequest } from '../wire/sigv4.js';
-import { queryAuthError, type CredentialResolver } from './auth.js';
+import { AuthFailure, type SignedRequest } from '../wire/sigv4.js';
+import { authenticate, queryAuthError, type CredentialResolver } from './auth.js';
 import { toCamel, toPascal } from './case.js';
 import type { Logger } from './log.js';
 
@@ -58,17 +58,14 @@ export async function handleQuery(
 
     let caller: Caller | undefined;
     if (!op.unsigned) {
-      if (!hasSigV4(signed)) throw queryAuthError('missing', '');
-      const { lookup, caller: who } = deps.credentials.forRequest();
       try {
-        const v = await verifySigV4(signed, lookup, { now: deps.now(), uriEncoding: 'double' });
-        facts = { ...facts, region: v.region };
+        const auth = await authenticate(deps.credentials, signed, deps.now());
+        caller = auth.caller;
+        facts = { ...facts, region: auth.region };
       } catch (e) {
         if (e instanceof AuthFailure) throw queryAuthError(e.kind, e.message);
         throw e;
       }
-      caller = who();
-      if (!caller) throw queryAuthError('unknownKey', '');
     }
 
     const input = toCamel(decodeQueryInput(model, action, params)) as Record<string, unknown>;

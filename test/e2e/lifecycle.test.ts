@@ -18,7 +18,7 @@ describe('irsa up and irsa env', () => {
   it('irsa up --help lists every flag', () => {
     const r = irsa(['up', '--help']);
     assert.equal(r.status, 0);
-    for (const flag of ['--data-dir', '--host', '--port', '--account', '--region', '--quiet', '--help']) assert.match(r.stdout, new RegExp(String.raw`^  (-\w, )?${flag}\b`, 'm'), flag);
+    for (const flag of ['--data-dir', '--host', '--port', '--kube-port', '--oidc-port', '--cluster', '--account', '--region', '--quiet', '--help']) assert.match(r.stdout, new RegExp(String.raw`^  (-\w, )?${flag}\b`, 'm'), flag);
   });
 
   it('answers /_irsa/health with JSON once ready, and prints how to point clients at it', async () => {
@@ -39,7 +39,8 @@ describe('irsa up and irsa env', () => {
     const r = irsa(['env', '--data-dir', s.dataDir]);
     assert.equal(r.status, 0, r.stderr);
     const vars = Object.fromEntries([...r.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
-    assert.deepEqual(Object.keys(vars).sort(), ['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
+    assert.deepEqual(Object.keys(vars).sort(), ['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'KUBECONFIG']);
+    assert.equal(vars['KUBECONFIG'], join(s.dataDir, 'kubeconfig'));
     assert.equal(vars['AWS_ENDPOINT_URL'], s.url);
     assert.match(vars['AWS_ACCESS_KEY_ID'] ?? '', /^AKIA[A-Z2-7]{16}$/);
     const who = aws(['sts', 'get-caller-identity'], vars as Record<string, string>);

@@ -20,7 +20,7 @@ export interface IrsaProcess {
 
 export async function startIrsa(options: { dataDir?: string; args?: string[]; extraEnv?: Record<string, string> } = {}): Promise<IrsaProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'irsa-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/irsa-cli.mts'), 'up', '--data-dir', dataDir, '--port', '0', '--quiet', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/irsa-cli.mts'), 'up', '--data-dir', dataDir, '--port', '0', '--oidc-port', '0', '--kube-port', '0', '--quiet', ...(options.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, ...options.extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,7 +31,7 @@ export async function startIrsa(options: { dataDir?: string; args?: string[]; ex
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`irsa up did not start:\n${out}`)), 60_000);
     const check = (): void => {
-      const m = /AWS endpoint \(IAM, STS\): (http:\/\/\S+)/.exec(out);
+      const m = /AWS endpoint \(IAM, STS, EKS\): (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1] as string);
@@ -56,6 +56,7 @@ export async function startIrsa(options: { dataDir?: string; args?: string[]; ex
       AWS_DEFAULT_REGION: env.region,
       AWS_ACCESS_KEY_ID: env.accessKeyId,
       AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
+      ...(env.kubeconfig ? { KUBECONFIG: env.kubeconfig } : {}),
     },
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
