@@ -6,7 +6,7 @@
  * up to that root: a server that sends only its leaf still yields its CA's thumbprint.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { tlsTarget } from '../crypto/tls-client.js';
 import tls, { type DetailedPeerCertificate } from 'node:tls';
 
 export function sha1Thumbprint(der: Buffer): string {
@@ -32,17 +32,9 @@ export function chainRoot(peer: DetailedPeerCertificate): DetailedPeerCertificat
 
 /** Connects to the issuer over TLS and returns the SHA-1 thumbprint of its chain's root. */
 export function issuerCaThumbprint(issuer: string, caPem: string | undefined, timeoutMs = 10_000): Promise<string> {
-  const url = new URL(issuer);
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = url.port === '' ? 443 : Number(url.port);
+  const { options } = tlsTarget(new URL(issuer), caPem ? [caPem] : []);
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      ...(isIP(host) ? {} : { servername: host }),
-      ...(caPem ? { ca: [...tls.rootCertificates, caPem] } : {}),
-      ALPNProtocols: ['http/1.1'],
-    });
+    const socket = tls.connect(options);
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`timed out after ${timeoutMs} ms`)));
     socket.once('error', (e) => reject(new Error(`connecting to issuer OIDC: ${e.message}`)));
     socket.once('secureConnect', () => {

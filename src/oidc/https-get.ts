@@ -8,9 +8,9 @@
  * No redirects are followed, bodies are bounded, and the whole exchange has a deadline.
  */
 import https from 'node:https';
-import { isIP } from 'node:net';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { tlsTarget } from '../crypto/tls-client.js';
 import { COULD_NOT_RETRIEVE_KEY, THUMBPRINT_MISMATCH, invalidIdentityToken } from './messages.js';
 
 export interface HttpsGetOptions {
@@ -52,19 +52,10 @@ export async function httpsGetJson(url: URL, options: HttpsGetOptions): Promise<
 }
 
 function connectTrusted(url: URL, options: HttpsGetOptions, onSocket: (s: TLSSocket) => void): Promise<TLSSocket> {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = url.port === '' ? 443 : Number(url.port);
+  const { host, options: connect } = tlsTarget(url, options.extraCaPem);
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      // SNI must not carry an IP address (RFC 6066 §3); checkServerIdentity falls back to `host`.
-      ...(isIP(host) ? {} : { servername: host }),
-      ...(options.extraCaPem.length ? { ca: [...tls.rootCertificates, ...options.extraCaPem] } : {}),
-      // Judged below, so that the thumbprint fallback can accept a chain OpenSSL rejects.
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
-    });
+    // Judged below, so that the thumbprint fallback can accept a chain OpenSSL rejects.
+    const socket = tls.connect({ ...connect, rejectUnauthorized: false });
     onSocket(socket);
     socket.on('error', () => reject(invalidIdentityToken(COULD_NOT_RETRIEVE_KEY)));
     socket.once('secureConnect', () => {

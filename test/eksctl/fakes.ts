@@ -28,18 +28,17 @@ interface FakeRole {
   inline: string[];
 }
 
-export class FakeIam implements IamApi {
-  readonly providers = new Map<string, OidcProviderInfo & { tags: Tag[] }>();
-  readonly policies = new Set<string>();
-  readonly roles = new Map<string, FakeRole>();
+/** Records each call and makes an operation named by `failOn` reject once. */
+abstract class Recorder {
   readonly calls: string[] = [];
   private readonly failures = new Map<string, ApiError>();
+  protected abstract readonly failureCode: string;
 
-  failOn(op: string, err = new ApiError('ServiceFailure', `injected failure in ${op}`)): void {
+  failOn(op: string, err = new ApiError(this.failureCode, `injected failure in ${op}`)): void {
     this.failures.set(op, err);
   }
 
-  private enter(op: string): void {
+  protected enter(op: string): void {
     this.calls.push(op);
     const err = this.failures.get(op);
     if (err) {
@@ -47,6 +46,13 @@ export class FakeIam implements IamApi {
       throw err;
     }
   }
+}
+
+export class FakeIam extends Recorder implements IamApi {
+  protected readonly failureCode = 'ServiceFailure';
+  readonly providers = new Map<string, OidcProviderInfo & { tags: Tag[] }>();
+  readonly policies = new Set<string>();
+  readonly roles = new Map<string, FakeRole>();
 
   async getOidcProvider(arn: string) {
     this.enter('getOidcProvider');
@@ -119,24 +125,11 @@ export class FakeIam implements IamApi {
   }
 }
 
-export class FakeKube implements KubeApi {
+export class FakeKube extends Recorder implements KubeApi {
+  protected readonly failureCode = '500';
   readonly server = 'https://127.0.0.1:6443';
   readonly namespaces = new Set<string>(['default', 'kube-system']);
   readonly serviceAccounts = new Map<string, ServiceAccountInfo>();
-  readonly calls: string[] = [];
-  private readonly failures = new Map<string, ApiError>();
-
-  failOn(op: string, err = new ApiError('500', `injected failure in ${op}`)): void {
-    this.failures.set(op, err);
-  }
-  private enter(op: string): void {
-    this.calls.push(op);
-    const err = this.failures.get(op);
-    if (err) {
-      this.failures.delete(op);
-      throw err;
-    }
-  }
   async namespaceExists(name: string) {
     this.enter('namespaceExists');
     return this.namespaces.has(name);

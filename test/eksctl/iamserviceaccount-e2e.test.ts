@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { aws, awsEnv, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
 import { KUBECTL } from '../support/kube.js';
+import { irsaAsync } from '../support/run-cli.js';
 import { repoRoot } from '../support/shared.js';
 
 /**
@@ -283,19 +284,10 @@ describe('irsa utils associate-iam-oidc-provider / create, get, delete iamservic
     );
     const rolesBefore = roleNames();
     // Asynchronously: the fake API answers from this process, which spawnSync would block.
-    const r = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'test/support/irsa-cli.mts'), 'create', 'iamserviceaccount', '--name', 'doomed', '--namespace', 'broken', '--cluster', CLUSTER, '--role-name', 'doomed-role', '--attach-policy-arn', policyArn, '--approve', '--data-dir', srv.dataDir, '--kubeconfig', broken],
-        { cwd: repoRoot, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    const r = await irsaAsync(
+      ['create', 'iamserviceaccount', '--name', 'doomed', '--namespace', 'broken', '--cluster', CLUSTER, '--role-name', 'doomed-role', '--attach-policy-arn', policyArn, '--approve', '--data-dir', srv.dataDir, '--kubeconfig', broken],
+      { env: cliEnv() },
+    );
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /\[✖\]  500: etcdserver: request timed out/);
     assert.match(r.stderr, /rolled back: detached policy "[^"]+" from IAM role "doomed-role"/);

@@ -20,7 +20,7 @@
  * `createTestTokenIssuer()` signs Kubernetes-shaped ServiceAccount tokens with RS256 (jose);
  * `decodeJwtPayload(token)` reads a JWT's claims without verifying.
  */
-import { spawn } from 'node:child_process';
+import { spawnCollect } from './run-cli.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,18 +145,9 @@ export async function startKubeApi(opts: StartKubeApiOptions = {}): Promise<Kube
     api: server.api,
     issuer,
     kubectl(args, options = {}) {
-      return new Promise((resolve, reject) => {
-        const child = spawn(KUBECTL, ['--kubeconfig', kubeconfigPath, '--cache-dir', cacheDir, ...args], {
-          env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfigPath, ...options.env },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-        child.stdin.end(options.stdin ?? '');
+      return spawnCollect(KUBECTL, ['--kubeconfig', kubeconfigPath, '--cache-dir', cacheDir, ...args], {
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfigPath, ...options.env },
+        input: options.stdin ?? '',
       });
     },
     async close() {

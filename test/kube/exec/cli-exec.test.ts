@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { irsaAsync } from '../../support/run-cli.js';
 import { repoRoot } from '../../support/shared.js';
 import { ROLE_ARN, irsaPod } from './fixtures.js';
 import { key, startStubKubeApi, type StubKubeApi } from './stub-kube-api.js';
@@ -59,18 +60,9 @@ interface Run {
 
 /** `irsa exec ARGS` from source, asynchronously (the stand-in servers live in this process). */
 function irsaExec(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/irsa-cli.mts'), 'exec', '--data-dir', dataDir, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAHOSTADMIN', AWS_SECRET_ACCESS_KEY: 'host-secret', AWS_PROFILE: 'nope' },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (input !== undefined) child.stdin?.end(input);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  return irsaAsync(['exec', '--data-dir', dataDir, ...args], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAHOSTADMIN', AWS_SECRET_ACCESS_KEY: 'host-secret', AWS_PROFILE: 'nope' },
+    ...(input === undefined ? {} : { input }),
   });
 }
 

@@ -14,6 +14,7 @@ import { KubeApiClient } from '../../../src/kube/exec/api-client.js';
 import { execPreparer } from '../../../src/kube/exec/pod-session.js';
 import type { RequestToken } from '../../../src/kube/exec/token-projector.js';
 import { execUpgradeHandler } from '../../../src/kube/exec/websocket.js';
+import { irsaAsync } from '../../support/run-cli.js';
 import { repoRoot } from '../../support/shared.js';
 import { ROLE_ARN, irsaPod } from './fixtures.js';
 import { startStubSts, type StubSts } from './stub-sts.js';
@@ -165,18 +166,7 @@ describe('kubectl exec against the embedded API', { skip }, () => {
 
   it('irsa exec against the same API: TokenRequest over HTTP bound to the pod, the pod env', async () => {
     const dataDir = join(work, 'irsa-data');
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'test/support/irsa-cli.mts'), 'exec', '--data-dir', dataDir, '--kube-server', k.url, '--endpoint', sts.url, '-n', 'demo', 'app', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat $AWS_WEB_IDENTITY_TOKEN_FILE'],
-        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    const r = await irsaAsync(['exec', '--data-dir', dataDir, '--kube-server', k.url, '--endpoint', sts.url, '-n', 'demo', 'app', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat $AWS_WEB_IDENTITY_TOKEN_FILE']);
     assert.equal(r.status, 0, r.stderr);
     const [service, token] = r.stdout.split('\n');
     assert.equal(service, new URL(k.url).host);
