@@ -77,3 +77,13 @@ export function mutatedFixturePods(): { file: string; pod: KubeObject }[] {
     return [{ file, pod }];
   });
 }
+
+/** Whether a process still exists (signal 0 probes without delivering anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

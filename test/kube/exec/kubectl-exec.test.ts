@@ -16,7 +16,7 @@ import type { RequestToken } from '../../../src/kube/exec/token-projector.js';
 import { execUpgradeHandler } from '../../../src/kube/exec/websocket.js';
 import { irsaAsync } from '../../support/run-cli.js';
 import { repoRoot } from '../../support/shared.js';
-import { ROLE_ARN, irsaPod } from './fixtures.js';
+import { ROLE_ARN, alive, irsaPod } from './fixtures.js';
 import { startStubSts, type StubSts } from './stub-sts.js';
 
 const SUPPORT = join(repoRoot, 'test', 'support', 'kube.ts');
@@ -66,15 +66,6 @@ after(async () => {
 
 function kubectlEnv(): Record<string, string> {
   return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: k.kubeconfigPath };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('kubectl exec against the embedded API', { skip }, () => {

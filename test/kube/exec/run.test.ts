@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { PodRunnerError } from '../../../src/kube/exec/errors.js';
 import { loadPty, resolveExecutable, runInPod, signalExitCode, spawnFailureExitCode } from '../../../src/kube/exec/run.js';
+import { alive } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'irsa-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,15 +23,6 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

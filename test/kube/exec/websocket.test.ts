@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseExecQuery } from '../../../src/kube/exec/websocket.js';
 import { exec, execPath, openExec, startExecServer, type ExecServer } from './exec-client.js';
+import { alive } from './fixtures.js';
 
 let srv: ExecServer;
 const scratch = mkdtempSync(join(tmpdir(), 'irsa-ws-'));
@@ -17,15 +18,6 @@ after(async () => {
   await srv.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
