@@ -19,6 +19,12 @@ import { loadPty, runInPod, type PodProcess } from './run.js';
 import { exitStatus, failureStatus, httpStatus, writeRawStatus, type Status } from './status.js';
 
 export const V5_CHANNEL_PROTOCOL = 'v5.channel.k8s.io';
+const FIRST_RESIZE_WAIT_MS = 1000;
+
+function waitBounded(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
@@ -133,6 +139,9 @@ class ExecStream {
   private session: ExecSession | undefined;
   private readonly early: Buffer[] = [];
   private size = { cols: 0, rows: 0 };
+  /** Resolves on the first resize message, valid or not: the client has said what it knows. */
+  private sizeHeard!: () => void;
+  private readonly firstResize = new Promise<void>((resolve) => (this.sizeHeard = resolve));
   private readonly paused = new Set<Readable>();
   private done = false;
   private closed = false;
@@ -168,6 +177,10 @@ class ExecStream {
       } catch (e) {
         return this.finish(failureStatus(`a TTY is unavailable (node-pty did not load: ${e instanceof Error ? e.message : String(e)})`));
       }
+      // kubectl sends the terminal's size as its first message; starting the shell before it
+      // lands would have it draw for 80×24 (a race real clusters lose under load). Bounded, so a
+      // client that never sends a size still gets its command.
+      await waitBounded(this.firstResize, FIRST_RESIZE_WAIT_MS);
       if (this.done) return this.stopSession();
     }
     const proc = runInPod({
@@ -240,6 +253,7 @@ class ExecStream {
   }
 
   private resize(payload: Buffer): void {
+    this.sizeHeard();
     try {
       const { Width, Height } = JSON.parse(payload.toString('utf8')) as { Width?: unknown; Height?: unknown };
       const cols = Number(Width);

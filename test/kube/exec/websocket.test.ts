@@ -99,13 +99,23 @@ describe('exec over WebSocket v5.channel.k8s.io', () => {
     c.send(0, '\r');
     const r = await c.done;
     const text = r.stdout.toString();
-    assert.match(text, /^\/dev\/pts\/\d+\r\n/);
+    // The first `stty size` already sees the client's size: the shell waits for it.
+    assert.match(text, /^\/dev\/pts\/\d+\r\n30 100\r\n/);
     assert.match(text, /43 132\r\n/);
     assert.match(text, /err\r\n/);
     assert.equal(r.stderr.length, 0);
     assert.deepEqual([...r.channels].sort(), [1, 3], 'nothing on channel 2 under a TTY');
     assert.equal((r.status?.['details'] as { causes: { message: string }[] }).causes[0]?.message, '7');
     assert.deepEqual(srv.prepared.at(-1), { container: 'main', tty: true });
+  });
+
+  it('TTY: a late first size is still the one the command starts with; no size at all still runs (80×24)', async () => {
+    const late = await openExec(srv.url, execPath(['sh', '-c', 'stty size'], { tty: true }));
+    await new Promise((r) => setTimeout(r, 150));
+    late.resize(90, 20);
+    assert.match((await late.done).stdout.toString(), /^20 90\r\n/);
+    const none = await openExec(srv.url, execPath(['sh', '-c', 'stty size'], { tty: true }));
+    assert.match((await none.done).stdout.toString(), /^24 80\r\n/);
   });
 
   it('TTY: Ctrl-C (0x03) interrupts the foreground command, and TERM is xterm by default', async () => {
