@@ -21,5 +21,8 @@ function walk(dir) {
 
 let files = walk(join(root, 'test')).map((f) => relative(root, f)).sort();
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...flags, ...files], { cwd: root, stdio: 'inherit' });
+// Guards so that CI always finishes: a test that hangs fails after 5 minutes, and a file whose
+// tests are done exits even if something (a socket, a child) still holds its event loop.
+const guards = ['--test-timeout=300000', '--test-force-exit'].filter((g) => !flags.some((f) => f.startsWith(g.split('=')[0])));
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...guards, ...flags, ...files], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

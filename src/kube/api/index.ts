@@ -151,7 +151,14 @@ export interface KubeApiServer {
 export async function startKubeApiServer(opts: KubeApiDeps & { host?: string; port?: number }): Promise<KubeApiServer> {
   const api = createKubeApi(opts);
   const server = createServer((req, res) => void api.handle(req, res));
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => api.handleUpgrade(req, socket, head));
+  // Upgraded connections (exec sessions) leave the HTTP server's bookkeeping: closeAllConnections
+  // does not see them. Destroying them on close ends each session, which kills its command.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    api.handleUpgrade(req, socket, head);
+  });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -166,6 +173,7 @@ export async function startKubeApiServer(opts: KubeApiDeps & { host?: string; po
     api,
     async close() {
       await api.close();
+      for (const socket of upgraded) socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { KubeObject } from '../../../src/kube/contracts.js';
 import { handleExecUpgrade, parseExecQuery, type ExecSession, type PrepareExec } from '../../../src/kube/exec/websocket.js';
@@ -28,7 +29,10 @@ export async function startExecServer(prepare?: PrepareExec): Promise<ExecServer
     return { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/tmp', LANG: 'C' }, cwd: '/tmp', stop: () => void stopped.push(n) };
   };
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const q = parseExecQuery(req.url ?? '/');
     handleExecUpgrade(req, socket, head, { ...q, pod: POD, prepare: prepare ?? defaultPrepare, log: (m) => logs.push(m) });
   });
@@ -41,6 +45,7 @@ export async function startExecServer(prepare?: PrepareExec): Promise<ExecServer
     logs,
     close: () =>
       new Promise<void>((r) => {
+        for (const socket of upgraded) socket.destroy();
         server.closeAllConnections();
         server.close(() => r());
       }),

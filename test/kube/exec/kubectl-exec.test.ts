@@ -58,8 +58,9 @@ before(async () => {
   assert.equal(r.status, 0, r.stderr);
 });
 
+let closed = false;
 after(async () => {
-  await k?.close();
+  if (!closed) await k?.close();
   await sts?.close();
   rmSync(work, { recursive: true, force: true });
 });
@@ -165,5 +166,22 @@ describe('kubectl exec against the embedded API', { skip }, () => {
     assert.equal(claims['kubernetes.io'].pod?.name, 'app');
     // No server state, so no kubeconfig naming the cluster: the pods of this API live under <host>_<port>.
     assert.equal(readFileSync(join(dataDir, 'pods', `127.0.0.1_${new URL(k.url).port}`, 'demo', 'app', 'volumes', 'aws-iam-token', 'token'), 'utf8'), token);
+  });
+
+  // Last: it stops the server.
+  it('stopping the API server ends its exec sessions and kills their commands', async () => {
+    const child = spawn('kubectl', ['--cache-dir', cacheDir, 'exec', '-n', 'demo', 'app', '--', 'sh', '-c', 'sleep 300 & echo $!; wait'], { env: kubectlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once('exit', (c) => reject(new Error(`kubectl exited ${String(c)}`)));
+    });
+    assert.ok(alive(pid));
+    closed = true;
+    await k.close(); // returns: the open session does not hold the server up
+    const end = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(pid), false, 'the sleep died with the session');
+    assert.notEqual(await exited, 0, 'kubectl saw the session end without success');
   });
 });
