@@ -1,4 +1,4 @@
-import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authorizer } from '../iam/authorizer.js';
@@ -12,12 +12,15 @@ import { SessionSealer } from '../sts/session.js';
 import { formParams } from '../wire/query-codec.js';
 import type { SignedRequest } from '../wire/sigv4.js';
 import { AwsError } from '../aws/error.js';
-import { AuthFailure } from '../wire/sigv4.js';
-import { CredentialResolver, authenticate, jsonAuthError } from './auth.js';
+import { CredentialResolver, jsonAuthError } from './auth.js';
+import { DecisionLog } from './decision-log.js';
+import { newRequestId } from './request-id.js';
+import { routeAwsRequest, type ServiceName } from './routing.js';
+import { authenticateOr, requestFacts, type AwsRequest, type AwsServiceHandler, type ServiceContext } from './service-context.js';
 import { DEFAULT_CLUSTER, loadOrCreateCa, startIssuerEndpoint, type IssuerEndpoint } from './clusters.js';
 import { join } from 'node:path';
 import { startClusterApis, writeKubeconfig, type ClusterApi } from './kube.js';
-import { handleEks, isEksRequest, restJsonError, type EksDeps, type JsonResponse } from './eks-endpoint.js';
+import { handleEks, restJsonError, type EksDeps, type JsonResponse } from './eks-endpoint.js';
 import { bootstrap, secretSealer } from './bootstrap.js';
 import { dataDir, ensureDataDir, loadOrCreateDataKey, writeState } from './data-dir.js';
 import { stderrLogger, type Logger } from './log.js';
@@ -148,9 +151,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })),
   };
   const kubeEndpoints = new Map<string, string>();
+  const decisions = new DecisionLog(store, { log });
+  const ctx: ServiceContext = {
+    account: boot.account,
+    region,
+    env,
+    store,
+    authorizer,
+    credentials: deps.credentials,
+    decisions,
+    dataDir: dir.path,
+    now,
+    log,
+  };
+  const handlers = new Map<ServiceName, AwsServiceHandler>([
+    ['query', queryHandler(deps)],
+    ['eks', eksHandler(ctx, eks)],
+  ]);
 
   const server: Server = createServer((req, res) => {
-    handle(deps, eks, req, res, { account: boot.account, started, store: store.backend }).catch((e: unknown) => {
+    handle(handlers, req, res, { account: boot.account, started, store: store.backend }).catch((e: unknown) => {
       log.error('request failed', e);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -221,6 +241,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         });
         for (const k of kubeApis) await k.close();
         await issuers.close();
+        await decisions.close();
         await store.close();
       })()),
   };
@@ -247,44 +268,78 @@ function pooledRandomBytes(blockSize = 4096): (n: number) => Uint8Array {
   };
 }
 
-async function eksRequest(deps: QueryEndpointDeps, eks: EksDeps, signed: SignedRequest, path: string, req: IncomingMessage, requestId: string): Promise<JsonResponse> {
-  try {
-    let auth;
-    try {
-      auth = await authenticate(deps.credentials, signed, deps.now());
-    } catch (e) {
-      if (e instanceof AuthFailure) throw jsonAuthError(e.kind, e.message);
-      throw e;
-    }
-    const facts = { sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), secureTransport: false, region: auth.region };
-    const body = JSON.stringify(await handleEks(eks, path, auth.caller, facts));
-    return { status: 200, body, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId } };
-  } catch (e) {
-    if (e instanceof AwsError) return restJsonError(e, requestId);
-    deps.log.error('internal error in EKS', e);
-    return restJsonError(new AwsError('ServerException', 'We encountered an internal error. Please try again.', 500, false), requestId);
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** Reads a bounded body (IAM, STS, EKS, JSON services); undefined when it is too large. */
+export async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
+    if (size > max) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
+function tooLarge(res: ServerResponse): void {
+  res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Request entity too large\n');
+}
+
+function signedRequest(r: AwsRequest, body: Buffer): SignedRequest {
+  return { method: r.req.method ?? 'GET', rawPath: r.rawPath, rawQuery: r.rawQuery, headers: r.req.headers, rawHeaders: r.req.rawHeaders, body };
+}
+
+/** IAM and STS (query protocol). */
+function queryHandler(deps: QueryEndpointDeps): AwsServiceHandler {
+  return async (r) => {
+    const body = await readBody(r.req);
+    if (body === undefined) return tooLarge(r.res);
+    const params = formParams(r.rawQuery);
+    if (r.req.method === 'POST' && String(r.req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      for (const [k, v] of formParams(body.toString('utf8'))) if (!params.has(k)) params.set(k, v);
+    }
+    const out = await handleQuery(deps, signedRequest(r, body), params, r.facts, r.requestId);
+    r.res.writeHead(out.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(out.body), 'x-amzn-requestid': r.requestId });
+    r.res.end(out.body);
+    deps.log.info(`${params.get('Action') ?? '-'} ${out.status} ${r.requestId}`);
+  };
+}
+
+/** EKS (REST-JSON): describe-cluster and list-clusters. */
+function eksHandler(ctx: ServiceContext, eks: EksDeps): AwsServiceHandler {
+  return async (r) => {
+    const body = await readBody(r.req);
+    if (body === undefined) return tooLarge(r.res);
+    let out: JsonResponse;
+    try {
+      const auth = await authenticateOr(ctx, signedRequest(r, body), (e) => jsonAuthError(e.kind, e.message));
+      out = { status: 200, body: JSON.stringify(await handleEks(eks, r.rawPath, auth.caller, { ...r.facts, region: auth.region })), headers: { 'content-type': 'application/json', 'x-amzn-requestid': r.requestId } };
+    } catch (e) {
+      if (e instanceof AwsError) out = restJsonError(e, r.requestId);
+      else {
+        ctx.log.error('internal error in EKS', e);
+        out = restJsonError(new AwsError('ServerException', 'We encountered an internal error. Please try again.', 500, false), r.requestId);
+      }
+    }
+    r.res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
+  };
+}
+
+/** A service this build does not serve: an error in the query protocol's shape, which every SDK can read. */
+function notServed(service: ServiceName): AwsServiceHandler {
+  return async (r) => {
+    r.req.resume();
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>irsa-local does not serve ${service} in this build</Message></Error><RequestId>${r.requestId}</RequestId></ErrorResponse>`;
+    r.res.writeHead(501, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': r.requestId }).end(body);
+  };
+}
+
 async function handle(
-  deps: QueryEndpointDeps,
-  eks: EksDeps,
+  handlers: ReadonlyMap<ServiceName, AwsServiceHandler>,
   req: IncomingMessage,
   res: ServerResponse,
   info: { account: string; started: number; store: string },
 ): Promise<void> {
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
@@ -295,30 +350,7 @@ async function handle(
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     return;
   }
-
-  const body = await readBody(req);
-  if (body === undefined) {
-    res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Request entity too large\n');
-    return;
-  }
-  const signed: SignedRequest = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders, body };
-  if (isEksRequest(req.method ?? '', rawPath)) {
-    const out = await eksRequest(deps, eks, signed, rawPath, req, requestId);
-    res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
-    return;
-  }
-  const contentType = String(req.headers['content-type'] ?? '');
-  const params = formParams(rawQuery);
-  if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
-    for (const [k, v] of formParams(body.toString('utf8'))) if (!params.has(k)) params.set(k, v);
-  }
-  const facts = { sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), secureTransport: false, userAgent: String(req.headers['user-agent'] ?? '') };
-  const out = await handleQuery(deps, signed, params, facts, requestId);
-  res.writeHead(out.status, {
-    'content-type': 'text/xml',
-    'content-length': Buffer.byteLength(out.body),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(out.body);
-  deps.log.info(`${params.get('Action') ?? '-'} ${out.status} ${requestId}`);
+  const service = routeAwsRequest(req, rawPath, rawQuery);
+  const handler = handlers.get(service) ?? notServed(service);
+  await handler({ req, res, requestId, rawPath, rawQuery, facts: requestFacts(req) });
 }
