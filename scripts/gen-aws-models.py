@@ -35,11 +35,28 @@ OPERATIONS = {
     'sts': ('2011-06-15', [
         'GetCallerIdentity', 'AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken',
     ]),
+    's3': ('2006-03-01', [
+        'ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation',
+        'PutObject', 'GetObject', 'HeadObject', 'DeleteObject', 'DeleteObjects', 'CopyObject',
+        'ListObjectsV2', 'ListObjects',
+        'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts', 'ListMultipartUploads',
+        'PutBucketPolicy', 'GetBucketPolicy', 'DeleteBucketPolicy',
+    ]),
+    'secretsmanager': ('2017-10-17', [
+        'CreateSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecret', 'DescribeSecret', 'ListSecrets',
+        'DeleteSecret', 'RestoreSecret', 'TagResource', 'UntagResource',
+        'PutResourcePolicy', 'GetResourcePolicy', 'DeleteResourcePolicy',
+        'ListSecretVersionIds', 'UpdateSecretVersionStage', 'BatchGetSecretValue',
+    ]),
+    'bedrock': ('2023-04-20', ['ListFoundationModels', 'GetFoundationModel']),
+    'bedrock-runtime': ('2023-09-30', ['InvokeModel', 'Converse']),
 }
 
 KEEP_SHAPE = ('type', 'min', 'max', 'pattern', 'enum', 'required', 'flattened', 'timestampFormat', 'locationName',
-              'sensitive', 'exception', 'error', 'box')
-KEEP_MEMBER = ('shape', 'locationName', 'flattened', 'xmlNamespace', 'idempotencyToken', 'timestampFormat')
+              'sensitive', 'exception', 'error', 'box', 'payload', 'streaming', 'eventstream', 'document', 'union',
+              'xmlNamespace', 'requiresLength')
+KEEP_MEMBER = ('shape', 'locationName', 'flattened', 'xmlNamespace', 'idempotencyToken', 'timestampFormat', 'location',
+               'jsonvalue', 'xmlAttribute', 'hostLabel', 'eventpayload', 'eventheader', 'contextParam')
 
 
 def main():
@@ -67,8 +84,12 @@ def main():
         for op in ops:
             o = model['operations'][op]
             entry = {'http': o['http'], 'errors': [e['shape'] for e in o.get('errors', [])]}
+            if 'httpChecksum' in o:
+                entry['httpChecksum'] = o['httpChecksum']
             if 'input' in o:
                 entry['input'] = o['input']['shape']
+                if 'locationName' in o['input']:
+                    entry['inputLocationName'] = o['input']['locationName']
                 reach(o['input']['shape'])
             if 'output' in o:
                 entry['output'] = o['output']['shape']

@@ -9,10 +9,29 @@ export interface ShapeRef {
   readonly flattened?: boolean;
   readonly timestampFormat?: string;
   readonly idempotencyToken?: boolean;
+  /** REST protocols: where the member travels (`uri`, `querystring`, `header`, `headers`, `statusCode`); the body when absent. */
+  readonly location?: 'uri' | 'querystring' | 'header' | 'headers' | 'statusCode';
+  readonly xmlNamespace?: { readonly uri: string; readonly prefix?: string };
+  readonly xmlAttribute?: boolean;
+  readonly jsonvalue?: boolean;
+  readonly hostLabel?: boolean;
+  readonly eventpayload?: boolean;
+  readonly eventheader?: boolean;
+  readonly contextParam?: { readonly name: string };
 }
 
 export interface Shape {
   readonly type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'blob' | 'double' | 'float';
+  /** REST protocols: the member that is the whole body. */
+  readonly payload?: string;
+  readonly streaming?: boolean;
+  readonly requiresLength?: boolean;
+  readonly eventstream?: boolean;
+  readonly document?: boolean;
+  readonly union?: boolean;
+  /** Nullable primitive (the member may be absent rather than zero). */
+  readonly box?: boolean;
+  readonly xmlNamespace?: { readonly uri: string; readonly prefix?: string };
   readonly members?: Readonly<Record<string, ShapeRef>>;
   readonly required?: readonly string[];
   readonly member?: ShapeRef;
@@ -31,7 +50,11 @@ export interface Shape {
 }
 
 export interface OperationModel {
-  readonly http: { readonly method: string; readonly requestUri: string };
+  readonly http: { readonly method: string; readonly requestUri: string; readonly responseCode?: number };
+  /** Flexible checksums: whether the operation requires one, and the member naming the algorithm. */
+  readonly httpChecksum?: { readonly requestChecksumRequired?: boolean; readonly requestAlgorithmMember?: string; readonly requestValidationModeMember?: string; readonly responseAlgorithms?: readonly string[] };
+  /** REST-XML: the root element of the request body (`CreateBucketConfiguration`). */
+  readonly inputLocationName?: string;
   readonly input?: string;
   readonly output?: string;
   readonly resultWrapper?: string;
