@@ -31,7 +31,7 @@ export async function startIrsa(options: { dataDir?: string; args?: string[]; ex
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`irsa up did not start:\n${out}`)), 60_000);
     const check = (): void => {
-      const m = /AWS endpoint \(IAM, STS, EKS\): (http:\/\/\S+)/.exec(out);
+      const m = /AWS endpoint(?: \([^)]*\))?: (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1] as string);
