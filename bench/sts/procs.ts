@@ -276,3 +276,6 @@ export function parseExports(text: string): Record<string, string> {
   for (const m of text.matchAll(/^export ([A-Z_]+)='((?:[^']|'\\'')*)'$/gm)) env[m[1] as string] = (m[2] as string).replace(/'\\''/g, "'");
   return env;
 }
+
+/** `irsa up`'s banner line naming the AWS endpoint (the list of services in brackets grows). */
+export const AWS_ENDPOINT_BANNER = /AWS endpoint(?: \([^)]*\))?: (http:\/\/\S+)/;

@@ -23,7 +23,7 @@ import { repoRoot } from '../../test/support/shared.js';
 import { build } from '../policy/simulate-e2e.js';
 import { formatInt, formatNs, formatRatio } from '../lib/stats.js';
 import { markdownTable } from '../lib/table.js';
-import { freePort, haveWrk, parseExports, pinCpus, runWrk, startChild, startIssuer, TRIVIAL_SERVER, waitForHttp, type Child, type WrkResult, type WrkSettings } from './procs.js';
+import { AWS_ENDPOINT_BANNER, freePort, haveWrk, parseExports, pinCpus, runWrk, startChild, startIssuer, TRIVIAL_SERVER, waitForHttp, type Child, type WrkResult, type WrkSettings } from './procs.js';
 import { summarizeProfile } from './profile-summary.js';
 
 const OPTIONS = {
@@ -165,7 +165,7 @@ const cleanup = async (): Promise<void> => {
 async function startIrsa(dataDir: string, nodeFlags: string[] = []): Promise<{ proc: Child; url: string }> {
   // IRSA_BENCH_NODE_FLAGS: extra node flags for irsa-local (e.g. --perf-basic-prof for `perf record`).
   const extra = (process.env['IRSA_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const { proc, match } = await startChild('irsa-local', process.execPath, [...extra, ...nodeFlags, join('bin', 'irsa.js'), 'up', '--data-dir', dataDir, '--port', '0', '--quiet'], /AWS endpoint \(IAM, STS\): (http:\/\/\S+)/);
+  const { proc, match } = await startChild('irsa-local', process.execPath, [...extra, ...nodeFlags, join('bin', 'irsa.js'), 'up', '--data-dir', dataDir, '--port', '0', '--oidc-port', '0', '--kube-port', '0', '--quiet'], AWS_ENDPOINT_BANNER);
   started.push(proc);
   return { proc, url: match[1] as string };
 }
