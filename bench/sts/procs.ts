@@ -228,8 +228,17 @@ export function wrkArgs(s: WrkSettings, url: string, tokensFile: string, roleArn
 
 /** Runs wrk with bench/sts/assume.lua and parses the `WRKJSON` line its `done` hook prints. */
 export function runWrk(s: WrkSettings, url: string, tokensFile: string, roleArn: string): Promise<WrkResult> {
+  return runWrkArgs(wrkArgs(s, url, tokensFile, roleArn));
+}
+
+/** Runs wrk with any script whose `done` hook prints the `WRKJSON` line (see bench/sts/assume.lua). */
+export function runWrkScript(s: WrkSettings, url: string, script: string, scriptArgs: readonly string[]): Promise<WrkResult> {
+  return runWrkArgs([`-t${s.threads}`, `-c${s.connections}`, `-d${s.seconds}s`, '--latency', '-s', script, url, '--', ...scriptArgs]);
+}
+
+function runWrkArgs(args: string[]): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
-    const [file, argv] = pinned(pinning?.load, 'wrk', wrkArgs(s, url, tokensFile, roleArn));
+    const [file, argv] = pinned(pinning?.load, 'wrk', args);
     const child = spawn(file, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
