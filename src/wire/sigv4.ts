@@ -23,7 +23,13 @@ export interface SignedRequest {
   rawPath: string; // request path as received, percent-encoding intact, no query
   rawQuery: string; // query string as received, without '?', may be ''
   headers: Record<string, string | string[] | undefined>; // node's IncomingMessage.headers (lowercase names)
-  body: Uint8Array; // full body (for payload hashing)
+  /**
+   * The full body, for payload hashing; `undefined` = not read yet (S3 streams bodies). Then a hex
+   * `x-amz-content-sha256` is taken as signed and not compared here: the caller hashes the stream
+   * and compares it with `VerifiedRequest.expectedBodySha256` (mismatch: `contentSha256Mismatch`).
+   * A header-form request without `x-amz-content-sha256` is refused (S3's `InvalidRequest`).
+   */
+  body?: Uint8Array | undefined;
   /**
    * Optional: node's IncomingMessage.rawHeaders (name, value, name, value, …). With it a header
    * sent several times is canonicalized exactly as the SDKs sign it (each value trimmed, joined
@@ -54,6 +60,29 @@ export interface VerifiedRequest {
   signature?: string;
   /** Presigned requests: when the URL stops being valid. */
   expiresAt?: Date;
+  /**
+   * Set only when the body was not passed (streamed) and the signed payload hash is a hex SHA-256
+   * (lower case): the caller must hash the body it reads and refuse it on a difference with
+   * `contentSha256Mismatch(expectedBodySha256, actual)` — nothing else checks it.
+   */
+  expectedBodySha256?: string;
+  /**
+   * STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] bodies only: what each chunk signature is checked
+   * with (wire/aws-chunked.ts). `key` is the derived signing key: as secret as the secret key.
+   */
+  chunkSigning?: ChunkSigning;
+}
+
+/** The chain of chunk signatures starts at the request's own signature (the seed). */
+export interface ChunkSigning {
+  /** The SigV4 signing key of the request's scope. */
+  key: Buffer;
+  /** X-Amz-Date as signed, `YYYYMMDDTHHMMSSZ`. */
+  amzDate: string;
+  /** `date/region/service/aws4_request` */
+  scope: string;
+  /** The request's signature (hex), which the first chunk's string to sign names. */
+  seedSignature: string;
 }
 
 export interface VerifyOptions {
@@ -84,6 +113,9 @@ const PAYLOAD_LITERALS = new Set([
   'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER',
 ]);
 const HEX64 = /^[0-9a-fA-F]{64}$/;
+const STREAMING_SIGNED_PREFIX = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
+/** SHA-256 of the empty string. */
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
 
 export const MESSAGES = {
@@ -98,7 +130,37 @@ export const MESSAGES = {
     'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
   twoAuthMechanisms:
     'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+  missingContentSha256: 'Missing required header for this request: x-amz-content-sha256',
 } as const;
+
+/** S3's wording for the same situations (S3 answers with its own codes; see server/auth.ts s3AuthError). */
+export const S3_MESSAGES = {
+  headerComponents: 'The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.',
+  credentialMalformed: 'The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+  queryCredentialMalformed: 'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+  credentialDate: 'The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.',
+  queryCredentialDate: 'Invalid credential date. Date is not the same as X-Amz-Date.',
+  dateRequired: 'AWS authentication requires a valid Date or x-amz-date header',
+  queryParameters:
+    'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+  queryDate: "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+  queryAlgorithm: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
+  unsupportedAuthorization: 'Unsupported Authorization Type',
+  notYetValid: 'Request is not yet valid',
+  skewed: 'The difference between the request time and the current time is too large.',
+} as const;
+
+/**
+ * The AuthFailure for a streamed body whose SHA-256 differs from the signed x-amz-content-sha256
+ * (S3 `XAmzContentSHA256Mismatch` 400); both hashes lower-case hex.
+ */
+export function contentSha256Mismatch(declared: string, computed: string): AuthFailure {
+  return new AuthFailure('badSignature', MESSAGES.contentSha256Mismatch, {
+    s3Code: 'XAmzContentSHA256Mismatch',
+    clientComputedContentSHA256: declared.toLowerCase(),
+    s3ComputedContentSHA256: computed,
+  });
+}
 
 const defaultKeyCache = new SigningKeyCache(1024);
 
@@ -146,6 +208,10 @@ async function verifyHeaderForm(
   const text = auth.trim();
   const sp = text.search(/\s/);
   const algorithm = sp < 0 ? text : text.slice(0, sp);
+  // S3 names an Authorization header of another scheme (Bearer, Basic, …) unsupported.
+  const otherScheme: AuthFailureDetails | undefined = algorithm.startsWith('AWS4-')
+    ? undefined
+    : { s3Code: 'InvalidArgument', s3Message: S3_MESSAGES.unsupportedAuthorization, argumentName: 'Authorization', argumentValue: shorten(auth, 256) };
   let credential: string | undefined;
   let signature: string | undefined;
   let signedHeadersLine: string | undefined;
@@ -153,7 +219,7 @@ async function verifyHeaderForm(
     for (const tok of text.slice(sp + 1).split(/[\s,]+/)) {
       if (tok === '') continue;
       const eq = tok.indexOf('=');
-      if (eq < 0) throw new AuthFailure('incomplete', `'${tok}' not a valid key=value pair (missing equal-sign) in Authorization header: '${auth}'.`);
+      if (eq < 0) throw new AuthFailure('incomplete', `'${tok}' not a valid key=value pair (missing equal-sign) in Authorization header: '${auth}'.`, otherScheme ?? { s3Code: 'AuthorizationHeaderMalformed' });
       const k = tok.slice(0, eq);
       if (k === 'Credential') credential ??= tok.slice(eq + 1);
       else if (k === 'Signature') signature ??= tok.slice(eq + 1);
@@ -167,21 +233,24 @@ async function verifyHeaderForm(
   if (!signature) missing += "Authorization header requires 'Signature' parameter. ";
   if (!signedHeadersLine) missing += "Authorization header requires 'SignedHeaders' parameter. ";
   if (amzDate === undefined && httpDate === undefined) missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
-  if (missing || !credential || !signature || !signedHeadersLine) throw new AuthFailure('incomplete', `${missing}Authorization=${auth}`);
+  if (!credential || !signature || !signedHeadersLine) {
+    throw new AuthFailure('incomplete', `${missing}Authorization=${auth}`, otherScheme ?? { s3Code: 'AuthorizationHeaderMalformed', s3Message: S3_MESSAGES.headerComponents });
+  }
+  if (missing) throw new AuthFailure('incomplete', `${missing}Authorization=${auth}`, { s3Code: 'AccessDenied', s3Message: S3_MESSAGES.dateRequired });
 
   const signedAt = amzDate !== undefined ? parseAmzDate(amzDate.trim()) : parseHttpDate(httpDate!);
-  if (!signedAt) throw malformedDate(amzDate ?? httpDate!);
+  if (!signedAt) throw malformedDate(amzDate ?? httpDate!, 'AccessDenied', S3_MESSAGES.dateRequired);
   checkSkew(signedAt, opts);
 
   const names = parseSignedHeaders(signedHeadersLine);
-  if (!names.includes('host')) throw new AuthFailure('badSignature', MESSAGES.hostNotSigned);
-  if (algorithm !== ALGORITHM) throw unsupportedAlgorithm(algorithm);
-  const scope = parseCredential(credential, signedAt);
+  if (!names.includes('host') && !names.includes(':authority')) throw new AuthFailure('badSignature', MESSAGES.hostNotSigned);
+  if (algorithm !== ALGORITHM) throw unsupportedAlgorithm(algorithm, 'InvalidArgument', S3_MESSAGES.unsupportedAuthorization);
+  const scope = parseCredential(credential, signedAt, false);
   const securityToken = nonEmpty(firstValue(headers['x-amz-security-token']));
   const payload = payloadHashes(req, nonEmpty(firstValue(headers['x-amz-content-sha256'])), false, opts);
 
   const amzDateText = amzDate !== undefined ? amzDate.trim() : formatAmzDate(signedAt);
-  await checkSignature(req, headers, lookup, opts, {
+  const key = await checkSignature(req, headers, lookup, opts, {
     scope,
     securityToken,
     amzDateText,
@@ -192,7 +261,7 @@ async function verifyHeaderForm(
     query: () => canonicalQuery(params),
     rawQuery: () => rawCanonicalQuery(req.rawQuery),
   });
-  return {
+  const out: VerifiedRequest = {
     accessKeyId: scope.accessKeyId,
     securityToken,
     region: scope.region,
@@ -203,6 +272,7 @@ async function verifyHeaderForm(
     payloadHash: payload.signed,
     signature,
   };
+  return withStreamFacts(out, req, key, amzDateText, scope);
 }
 
 // ---------------------------------------------------------------- presigned query form
@@ -233,11 +303,14 @@ async function verifyPresigned(
   if (!signedHeadersLine) missing += "AWS query-string parameters must include 'X-Amz-SignedHeaders'. ";
   if (!amzDate) missing += "AWS query-string parameters must include 'X-Amz-Date'. ";
   if (missing || !algorithm || !credential || !signature || !signedHeadersLine || !amzDate) {
-    throw new AuthFailure('incomplete', `${missing}Re-examine the query-string parameters.`, { s3Code: 'AuthorizationQueryParametersError' });
+    throw new AuthFailure('incomplete', `${missing}Re-examine the query-string parameters.`, {
+      s3Code: 'AuthorizationQueryParametersError',
+      s3Message: S3_MESSAGES.queryParameters,
+    });
   }
-  if (algorithm !== ALGORITHM) throw unsupportedAlgorithm(algorithm, 'AuthorizationQueryParametersError');
+  if (algorithm !== ALGORITHM) throw unsupportedAlgorithm(algorithm, 'AuthorizationQueryParametersError', S3_MESSAGES.queryAlgorithm);
   const signedAt = parseAmzDate(amzDate);
-  if (!signedAt) throw malformedDate(amzDate, 'AuthorizationQueryParametersError');
+  if (!signedAt) throw malformedDate(amzDate, 'AuthorizationQueryParametersError', S3_MESSAGES.queryDate);
 
   const expiresText = got.get('X-Amz-Expires');
   let expiresAt: Date | undefined;
@@ -259,13 +332,24 @@ async function verifyPresigned(
   const maxSkew = opts.maxSkewMs ?? DEFAULT_SKEW_MS;
   if (expiresAt) {
     // Valid from X-Amz-Date (less the allowed skew) until X-Amz-Date + X-Amz-Expires.
-    if (signedAt.getTime() > opts.now.getTime() + maxSkew) throw notYetCurrent(signedAt, opts.now, maxSkew);
+    if (signedAt.getTime() > opts.now.getTime() + maxSkew) {
+      const e = notYetCurrent(signedAt, opts.now, maxSkew);
+      // S3 answers a presigned URL from the future with AccessDenied "Request is not yet valid".
+      throw new AuthFailure(e.kind, e.message, {
+        s3Code: 'AccessDenied',
+        s3Message: S3_MESSAGES.notYetValid,
+        requestTime: amzDate,
+        expires: formatIso(expiresAt),
+        serverTime: formatIso(opts.now),
+      });
+    }
     if (opts.now.getTime() > expiresAt.getTime()) {
       throw new AuthFailure('requestExpired', MESSAGES.requestExpired, {
         s3Code: 'AccessDenied',
         expires: formatIso(expiresAt),
         serverTime: formatIso(opts.now),
         requestTime: amzDate,
+        amzExpires: expiresText,
       });
     }
   } else {
@@ -273,12 +357,12 @@ async function verifyPresigned(
   }
 
   const names = parseSignedHeaders(signedHeadersLine);
-  if (!names.includes('host')) throw new AuthFailure('badSignature', MESSAGES.hostNotSigned);
-  const scope = parseCredential(credential, signedAt);
+  if (!names.includes('host') && !names.includes(':authority')) throw new AuthFailure('badSignature', MESSAGES.hostNotSigned);
+  const scope = parseCredential(credential, signedAt, true);
   const securityToken = nonEmpty(got.get('X-Amz-Security-Token'));
   const payload = payloadHashes(req, contentSha ?? nonEmpty(firstValue(headers['x-amz-content-sha256'])), true, opts);
 
-  await checkSignature(req, headers, lookup, opts, {
+  const key = await checkSignature(req, headers, lookup, opts, {
     scope,
     securityToken,
     amzDateText: amzDate,
@@ -301,6 +385,17 @@ async function verifyPresigned(
     signature,
   };
   if (expiresAt) out.expiresAt = expiresAt;
+  return withStreamFacts(out, req, key, amzDate, scope);
+}
+
+/** What a caller that streams the body needs: the hash to compare, or the chunk signing chain. */
+function withStreamFacts(out: VerifiedRequest, req: SignedRequest, key: Buffer, amzDate: string, scope: Scope): VerifiedRequest {
+  const signed = out.payloadHash;
+  if (signed === undefined) return out;
+  if (req.body === undefined && HEX64.test(signed)) out.expectedBodySha256 = signed.toLowerCase();
+  else if (signed.startsWith(STREAMING_SIGNED_PREFIX) && out.signature !== undefined) {
+    out.chunkSigning = { key, amzDate, scope: scope.text, seedSignature: out.signature };
+  }
   return out;
 }
 
@@ -315,10 +410,16 @@ interface Scope {
   text: string;
 }
 
-function parseCredential(credential: string, signedAt: Date): Scope {
+function parseCredential(credential: string, signedAt: Date, presigned: boolean): Scope {
   const parts = credential.replace(/\/+$/, '').split('/');
   if (parts.length !== 5) {
-    throw new AuthFailure('incomplete', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
+    throw new AuthFailure(
+      'incomplete',
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+      presigned
+        ? { s3Code: 'AuthorizationQueryParametersError', s3Message: S3_MESSAGES.queryCredentialMalformed }
+        : { s3Code: 'AuthorizationHeaderMalformed', s3Message: S3_MESSAGES.credentialMalformed },
+    );
   }
   const [accessKeyId, date, region, service, term] = parts as [string, string, string, string, string];
   const problems: string[] = [];
@@ -329,7 +430,18 @@ function parseCredential(credential: string, signedAt: Date): Scope {
   if (date !== expected.slice(0, 8)) {
     problems.push(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${expected.slice(0, 8)}', from '${expected}'.`);
   }
-  if (problems.length) throw new AuthFailure('badSignature', problems.join(' '));
+  if (problems.length) {
+    const dateOnly = problems.length === 1 && date !== expected.slice(0, 8);
+    throw new AuthFailure(
+      'badSignature',
+      problems.join(' '),
+      dateOnly
+        ? presigned
+          ? { s3Code: 'AuthorizationQueryParametersError', s3Message: S3_MESSAGES.queryCredentialDate }
+          : { s3Code: 'AuthorizationHeaderMalformed', s3Message: S3_MESSAGES.credentialDate }
+        : {},
+    );
+  }
   if (accessKeyId === '') throw new AuthFailure('unknownKey', MESSAGES.unknownKey);
   return { accessKeyId, date, region, service, text: `${date}/${region}/${service}/${TERMINATOR}` };
 }
@@ -367,21 +479,26 @@ function notYetCurrent(signedAt: Date, nowDate: Date, maxSkew: number): AuthFail
 }
 
 function skewDetails(signedAt: Date, now: Date, maxSkew: number): AuthFailureDetails {
-  return { s3Code: 'RequestTimeTooSkewed', requestTime: formatAmzDate(signedAt), serverTime: formatAmzDate(now), maxSkewMs: maxSkew };
+  return { s3Code: 'RequestTimeTooSkewed', s3Message: S3_MESSAGES.skewed, requestTime: formatAmzDate(signedAt), serverTime: formatIso(now), maxSkewMs: maxSkew };
 }
 
 function skewLabel(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min.` : `${ms / 1000} sec.`;
 }
 
-function malformedDate(value: string, s3Code?: AuthFailureDetails['s3Code']): AuthFailure {
+function malformedDate(value: string, s3Code: AuthFailureDetails['s3Code'], s3Message: string): AuthFailure {
   const shown = value.length > 256 ? value.slice(0, 256) + '…' : value;
-  return new AuthFailure('malformedDate', `Date must be in ISO-8601 'basic format'. Got '${shown}'. See http://en.wikipedia.org/wiki/ISO_8601`, s3Code ? { s3Code } : {});
+  return new AuthFailure('malformedDate', `Date must be in ISO-8601 'basic format'. Got '${shown}'. See http://en.wikipedia.org/wiki/ISO_8601`, { s3Code, s3Message });
 }
 
-function unsupportedAlgorithm(algorithm: string, s3Code?: AuthFailureDetails['s3Code']): AuthFailure {
+function unsupportedAlgorithm(algorithm: string, s3Code: AuthFailureDetails['s3Code'], s3Message: string): AuthFailure {
   const shown = algorithm.length > 64 ? algorithm.slice(0, 64) + '…' : algorithm;
-  return new AuthFailure('incomplete', `Unsupported AWS 'algorithm': '${shown}' (only AWS4-HMAC-SHA256 for now).`, s3Code ? { s3Code } : {});
+  const details: AuthFailureDetails = { s3Code, s3Message };
+  if (s3Code === 'InvalidArgument') {
+    details.argumentName = 'Authorization';
+    details.argumentValue = shown;
+  }
+  return new AuthFailure('incomplete', `Unsupported AWS 'algorithm': '${shown}' (only AWS4-HMAC-SHA256 for now).`, details);
 }
 
 interface PayloadHashes {
@@ -394,17 +511,24 @@ interface PayloadHashes {
 }
 
 function payloadHashes(req: SignedRequest, declared: string | undefined, presigned: boolean, opts: VerifyOptions): PayloadHashes {
+  const body = req.body;
   if (declared !== undefined) {
-    if (HEX64.test(declared)) return { signed: declared, alternates: [], mustMatchBody: declared.toLowerCase() };
+    if (HEX64.test(declared)) return body === undefined ? { signed: declared, alternates: [] } : { signed: declared, alternates: [], mustMatchBody: declared.toLowerCase() };
     if (PAYLOAD_LITERALS.has(declared)) return { signed: declared, alternates: [] };
-    throw new AuthFailure('incomplete', MESSAGES.contentSha256Invalid, { s3Code: 'InvalidArgument' });
+    const shown = declared.length > 128 ? declared.slice(0, 128) + '…' : declared;
+    throw new AuthFailure('incomplete', MESSAGES.contentSha256Invalid, { s3Code: 'InvalidArgument', argumentName: 'x-amz-content-sha256', argumentValue: shown });
   }
-  if (!presigned) return { signed: sha256Hex(req.body), alternates: [] };
+  if (body === undefined) {
+    // A streamed body cannot be hashed before the signature is checked: S3 requires the header.
+    if (!presigned) throw new AuthFailure('incomplete', MESSAGES.missingContentSha256, { s3Code: 'InvalidRequest' });
+    return { signed: UNSIGNED_PAYLOAD, alternates: [EMPTY_SHA256] };
+  }
+  if (!presigned) return { signed: sha256Hex(body), alternates: [] };
   // Presigned without a declared hash: S3 signs UNSIGNED-PAYLOAD; botocore's and the JS SDK's
   // generic presigners (STS GetCallerIdentity for EKS tokens) sign the hash of the (empty) body.
   return opts.uriEncoding === 'single'
-    ? { signed: UNSIGNED_PAYLOAD, alternates: [sha256Hex(req.body)] }
-    : { signed: sha256Hex(req.body), alternates: [UNSIGNED_PAYLOAD] };
+    ? { signed: UNSIGNED_PAYLOAD, alternates: [sha256Hex(body)] }
+    : { signed: sha256Hex(body), alternates: [UNSIGNED_PAYLOAD] };
 }
 
 interface SignatureInput {
@@ -419,7 +543,8 @@ interface SignatureInput {
   rawQuery: () => string;
 }
 
-async function checkSignature(req: SignedRequest, headers: Headers, lookup: SecretLookup, opts: VerifyOptions, s: SignatureInput): Promise<void> {
+/** Verifies the signature (and a full body against a declared hash); returns the signing key. */
+async function checkSignature(req: SignedRequest, headers: Headers, lookup: SecretLookup, opts: VerifyOptions, s: SignatureInput): Promise<Buffer> {
   const { secretAccessKey } = await lookup(s.scope.accessKeyId, s.securityToken);
   const key = (opts.keyCache ?? defaultKeyCache).get(secretAccessKey, s.scope.date, s.scope.region, s.scope.service);
 
@@ -469,16 +594,11 @@ async function checkSignature(req: SignedRequest, headers: Headers, lookup: Secr
       accessKeyId: s.scope.accessKeyId,
     });
   }
-  if (s.payload.mustMatchBody !== undefined) {
+  if (s.payload.mustMatchBody !== undefined && req.body !== undefined) {
     const actual = sha256Hex(req.body);
-    if (actual !== s.payload.mustMatchBody) {
-      throw new AuthFailure('badSignature', MESSAGES.contentSha256Mismatch, {
-        s3Code: 'XAmzContentSHA256Mismatch',
-        clientComputedContentSHA256: s.payload.mustMatchBody,
-        s3ComputedContentSHA256: actual,
-      });
-    }
+    if (actual !== s.payload.mustMatchBody) throw contentSha256Mismatch(s.payload.mustMatchBody, actual);
   }
+  return key;
 }
 
 /** `name:value\n` for each signed header, in SignedHeaders order; repeated headers joined with ','. */
@@ -533,6 +653,10 @@ function firstValue(v: string | string[] | undefined): string | undefined {
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
+}
+
+function shorten(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max) + '…' : s;
 }
 
 function formatIso(d: Date): string {

@@ -13,6 +13,9 @@
  * - expiredToken: session credentials expired → `ExpiredToken`
  * - invalidToken: session token missing / wrong / malformed → `InvalidClientTokenId` (S3 `InvalidToken`)
  * - requestExpired: presigned URL past X-Amz-Date + X-Amz-Expires → S3 `AccessDenied` "Request has expired"
+ *
+ * S3 words several of these differently and uses more codes; `details.s3Code` / `details.s3Message`
+ * carry S3's form where it differs (server/auth.ts `s3AuthError` renders them).
  */
 export type AuthFailureKind =
   | 'missing'
@@ -28,7 +31,19 @@ export type AuthFailureKind =
 /** Extra facts some error envelopes carry (S3 puts several of them in its error body). None is secret. */
 export interface AuthFailureDetails {
   /** The S3 error code when S3 uses a more specific one than the kind's usual mapping. */
-  s3Code?: 'AuthorizationQueryParametersError' | 'XAmzContentSHA256Mismatch' | 'InvalidArgument' | 'AccessDenied' | 'RequestTimeTooSkewed';
+  s3Code?:
+    | 'AuthorizationQueryParametersError'
+    | 'AuthorizationHeaderMalformed'
+    | 'XAmzContentSHA256Mismatch'
+    | 'InvalidArgument'
+    | 'InvalidRequest'
+    | 'AccessDenied'
+    | 'RequestTimeTooSkewed';
+  /** S3's wording when it differs from the message (which is the query/JSON services' wording). */
+  s3Message?: string;
+  /** InvalidArgument: the argument S3 names in its error body. */
+  argumentName?: string;
+  argumentValue?: string;
   /** badSignature: what the server computed (S3 returns these as CanonicalRequest / StringToSign). */
   canonicalRequest?: string;
   stringToSign?: string;
@@ -38,8 +53,10 @@ export interface AuthFailureDetails {
   requestTime?: string;
   serverTime?: string;
   maxSkewMs?: number;
-  /** requestExpired: when the presigned URL stopped being valid. */
+  /** requestExpired: when the presigned URL stopped being valid (ISO 8601). */
   expires?: string;
+  /** requestExpired, SigV4: the X-Amz-Expires parameter as sent. */
+  amzExpires?: string;
   /** XAmzContentSHA256Mismatch: the header value and the hash of the body received. */
   clientComputedContentSHA256?: string;
   s3ComputedContentSHA256?: string;
