@@ -85,14 +85,18 @@ function decisionEntry(ctx: ServiceContext, call: AuthorizeCall, out: AuthzOutco
   };
 }
 
-/** Authenticates with SigV4; AuthFailure is mapped to the protocol's error by `mapAuthError`. */
+/**
+ * Authenticates with SigV4; AuthFailure is mapped to the protocol's error by `mapAuthError`.
+ * `maxSkewMs`: the service's clock-skew allowance (15 minutes unless it allows less).
+ */
 export async function authenticateOr(
   ctx: ServiceContext,
   signed: SignedRequest,
   mapAuthError: (e: AuthFailure) => AwsError,
+  options: { readonly maxSkewMs?: number } = {},
 ): Promise<{ caller: Caller; region: string }> {
   try {
-    return await authenticate(ctx.credentials, signed, ctx.now());
+    return await authenticate(ctx.credentials, signed, ctx.now(), options);
   } catch (e) {
     if (e instanceof AuthFailure) throw mapAuthError(e);
     throw e;

@@ -10,8 +10,11 @@ const patternCache = new Map<string, RegExp>();
 function patternRegExp(p: string): RegExp {
   let re = patternCache.get(p);
   if (!re) {
-    // Java-style `\u10000` (five hex digits) is a code point beyond the BMP.
-    const js = p.replace(/\\u(1[0-9A-Fa-f]{4})/g, '\\u{$1}');
+    // Java-style `\u10000` (five hex digits) is a code point beyond the BMP. Java also lets any
+    // punctuation be escaped (`\!`, `\=`), which a `u` RegExp refuses: write those as code points.
+    const js = p
+      .replace(/\\u(1[0-9A-Fa-f]{4})/g, '\\u{$1}')
+      .replace(/\\([^A-Za-z0-9])/gu, (_, c: string) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
     re = new RegExp(`^(?:${js})$`, 'u');
     patternCache.set(p, re);
   }
@@ -43,7 +46,7 @@ export function constraintFailures(shape: Shape, value: unknown): string[] {
     if (shape.min !== undefined && len < shape.min) out.push(`Member must have length greater than or equal to ${shape.min}`);
     if (shape.pattern !== undefined && !patternRegExp(shape.pattern).test(value)) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
     if (shape.enum && !shape.enum.includes(value)) out.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
-  } else if ((shape.type === 'integer' || shape.type === 'long') && typeof value === 'number') {
+  } else if ((shape.type === 'integer' || shape.type === 'long' || shape.type === 'float' || shape.type === 'double') && typeof value === 'number') {
     if (shape.max !== undefined && value > shape.max) out.push(`Member must have value less than or equal to ${shape.max}`);
     if (shape.min !== undefined && value < shape.min) out.push(`Member must have value greater than or equal to ${shape.min}`);
   } else if ((shape.type === 'list' || shape.type === 'map') && Array.isArray(value)) {
