@@ -16,10 +16,10 @@ module.exports = {
     },
     {
       name: 'domain-not-wire-or-server',
-      comment: 'domain code receives the store (the interface in store/store.ts) as a parameter',
+      comment: 'domain code receives the store and blob store (the interfaces in store/store.ts, store/blob-store.ts) as parameters',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: '^src/(wire|server|cli)/|^src/store/(?!store\\.ts$)' },
+      to: { path: '^src/(wire|server|cli)/|^src/store/(?!(store|blob-store)\\.ts$)' },
     },
     {
       name: 'only-server-picks-the-store',
@@ -70,6 +70,13 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^src/crypto/' },
       to: { path: 'node_modules/@peculiar/' },
+    },
+    {
+      name: 'xml-parser-in-rest-xml',
+      comment: 'saxes parses request bodies for the REST-XML codec only',
+      severity: 'error',
+      from: { pathNot: '^src/wire/rest-xml\\.ts$' },
+      to: { path: 'node_modules/saxes/' },
     },
     {
       name: 'no-agpl',
