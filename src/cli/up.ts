@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from '../server/data-dir.js';
 import { stderrLogger } from '../server/log.js';
+import type { BedrockOptions } from '../server/bedrock-endpoint.js';
 import { UsageError } from './errors.js';
 
 const HELP = `Usage: irsa up [options]
 
-Starts irsa-local in this process: IAM, STS and EKS on one AWS-compatible endpoint, and for each
+Starts irsa-local in this process: IAM, STS, EKS, S3, Secrets Manager and Bedrock on one
+AWS-compatible endpoint (every request signed and authorized by IAM policy), and for each
 local EKS cluster a Kubernetes API (kubectl works against it) with the pod identity webhook and a
 ServiceAccount token issuer served over HTTPS; state in the embedded store (SQLite) in the data
 directory. Prints where it listens and how to point clients at it;
@@ -26,6 +28,18 @@ Options:
   --cluster NAME   a local EKS cluster to run; repeat for more (default: local)
   --account ID     12-digit account id, on first start only (default: 123456789012)
   --region NAME    region printed for clients (default: us-east-1)
+  --bedrock-backend URL
+                   answer Bedrock InvokeModel/Converse from an OpenAI-compatible API
+                   (POST URL/chat/completions, e.g. http://127.0.0.1:11434/v1); default: the
+                   built-in deterministic local model
+  --bedrock-backend-key KEY
+                   bearer token for that API (better: $IRSA_BEDROCK_BACKEND_KEY, which stays out
+                   of the process list)
+  --bedrock-backend-model [MODEL_ID=]NAME
+                   backend model to send: for every Bedrock model, or for one model id; repeat
+                   (default: the Bedrock model id itself)
+  --bedrock-backend-timeout SECONDS
+                   how long to wait for the backend's answer (default: 60)
   --quiet          no request log
   -h, --help       show this help
 
@@ -48,6 +62,10 @@ export async function run(argv: string[]): Promise<number> {
         cluster: { type: 'string', multiple: true },
         account: { type: 'string' },
         region: { type: 'string' },
+        'bedrock-backend': { type: 'string' },
+        'bedrock-backend-key': { type: 'string' },
+        'bedrock-backend-model': { type: 'string', multiple: true },
+        'bedrock-backend-timeout': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const account = values['account'] as string | undefined;
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new UsageError('--account must be 12 digits');
   const dataDir = (values['data-dir'] as string | undefined) ?? defaultDataDir();
+  const bedrock = bedrockOptions(values);
   const server = await startServer({
     dataDir,
     host: values['host'] as string | undefined,
@@ -80,15 +99,17 @@ export async function run(argv: string[]): Promise<number> {
     oidcPort: oidcPort ?? (firstStart(dataDir) ? 4443 : undefined),
     clusters,
     kubePort,
+    bedrock,
   });
   const envCmd = `irsa env${values['data-dir'] ? ` --data-dir ${dataDir}` : ''}`;
   process.stdout.write(
     [
       `irsa-local is up (account ${server.account}, store ${server.store.backend} in ${dataDir})`,
-      `  AWS endpoint (IAM, STS, EKS): ${server.url}`,
+      `  AWS endpoint (IAM, STS, EKS, S3, Secrets Manager, Bedrock): ${server.url}`,
       ...[...server.clusters].map(([name, c]) => `  cluster ${name}: Kubernetes API ${c.kubeUrl}, OIDC issuer ${c.issuerUrl}`),
       `  kubeconfig:              ${server.kubeconfig}`,
       `  health:                  ${server.url}/_irsa/health`,
+      `  Bedrock answers from:    ${bedrock?.backendUrl ? withoutUserinfo(bedrock.backendUrl) : 'the built-in local model (deterministic, no LLM)'}`,
       '',
       'Point clients at it:',
       `  eval "$(${envCmd})"`,
@@ -107,6 +128,55 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** A URL as it may be printed: credentials in it (`http://user:key@host`) are not. */
+function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
 function firstStart(dir: string): boolean {
   return !existsSync(join(dir, 'store.db'));
+}
+
+/** `--bedrock-backend*` flags (and IRSA_BEDROCK_BACKEND_KEY) as the server's Bedrock options. */
+function bedrockOptions(values: Record<string, string | boolean | string[] | undefined>): BedrockOptions | undefined {
+  const url = values['bedrock-backend'] as string | undefined;
+  const models = (values['bedrock-backend-model'] as string[] | undefined) ?? [];
+  const timeout = values['bedrock-backend-timeout'] as string | undefined;
+  if (url === undefined) {
+    if (values['bedrock-backend-key'] !== undefined || models.length || timeout !== undefined) throw new UsageError('--bedrock-backend-key, --bedrock-backend-model and --bedrock-backend-timeout need --bedrock-backend URL');
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--bedrock-backend: \`${url}\` is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError('--bedrock-backend: the URL must be http:// or https://');
+  if (parsed.username || parsed.password) throw new UsageError('--bedrock-backend: put credentials in --bedrock-backend-key or $IRSA_BEDROCK_BACKEND_KEY, not in the URL');
+  const timeoutSeconds = timeout === undefined ? undefined : Number(timeout);
+  if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 3600)) throw new UsageError(`--bedrock-backend-timeout: \`${String(timeout)}\` is not a number of seconds (0 < s <= 3600)`);
+  let backendModel: string | undefined;
+  const backendModels = new Map<string, string>();
+  for (const m of models) {
+    const eq = m.indexOf('=');
+    if (eq < 0) backendModel = m;
+    else if (eq > 0 && eq < m.length - 1) backendModels.set(m.slice(0, eq), m.slice(eq + 1));
+    else throw new UsageError(`--bedrock-backend-model: \`${m}\` is not NAME or MODEL_ID=NAME`);
+  }
+  return {
+    backendUrl: url,
+    backendKey: (values['bedrock-backend-key'] as string | undefined) ?? process.env['IRSA_BEDROCK_BACKEND_KEY'],
+    backendModel,
+    backendModels,
+    timeoutMs: timeoutSeconds === undefined ? undefined : Math.round(timeoutSeconds * 1000),
+  };
 }

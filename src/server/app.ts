@@ -25,6 +25,11 @@ import { bootstrap, secretSealer } from './bootstrap.js';
 import { dataDir, ensureDataDir, loadOrCreateDataKey, writeState } from './data-dir.js';
 import { stderrLogger, type Logger } from './log.js';
 import { handleQuery, type QueryEndpointDeps } from './query-endpoint.js';
+import { readBody } from './body.js';
+import { secretsManagerHandler } from './json-endpoint.js';
+import { bedrockHandler, type BedrockOptions } from './bedrock-endpoint.js';
+import { serveH2c } from './h2c.js';
+import { s3Handler } from './s3-endpoint.js';
 
 /**
  * Composition: the one place that picks concrete parts (the store, keys, clock) and wires the
@@ -48,6 +53,8 @@ export interface ServerOptions {
   readonly clusters?: readonly string[];
   /** Port of the first cluster's Kubernetes API (default 6443; 0 picks a free port). */
   readonly kubePort?: number;
+  /** Bedrock's chat backend (`--bedrock-backend`); the built-in local model when absent. */
+  readonly bedrock?: BedrockOptions;
 }
 
 export interface RunningServer {
@@ -66,9 +73,6 @@ export interface RunningServer {
   readonly caPem: string;
   close(): Promise<void>;
 }
-
-/** Form bodies of IAM and STS calls are small; AWS caps a policy at 131,072 characters. */
-const MAX_BODY = 1024 * 1024;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? stderrLogger();
@@ -167,6 +171,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const handlers = new Map<ServiceName, AwsServiceHandler>([
     ['query', queryHandler(deps)],
     ['eks', eksHandler(ctx, eks)],
+    ['bedrock', bedrockHandler(ctx, opts.bedrock)],
+    ['secretsmanager', secretsManagerHandler(ctx)],
+    ['s3', s3Handler(ctx)],
   ]);
 
   const server: Server = createServer((req, res) => {
@@ -177,6 +184,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
   server.keepAliveTimeout = 65_000;
+  // The JS SDK's Bedrock Runtime client speaks HTTP/2 only, also over http://.
+  const h2c = serveH2c(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -236,6 +245,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       (closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
+          h2c.close();
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
@@ -268,17 +278,8 @@ function pooledRandomBytes(blockSize = 4096): (n: number) => Uint8Array {
   };
 }
 
-/** Reads a bounded body (IAM, STS, EKS, JSON services); undefined when it is too large. */
-export async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+/** Reads a bounded body (IAM, STS, EKS, JSON services); it lives in body.ts so endpoints need not import this module. */
+export { readBody };
 
 function tooLarge(res: ServerResponse): void {
   res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Request entity too large\n');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,17 +41,8 @@ describe('the IRSA walkthrough, end to end', () => {
       { mode: 0o755 },
     );
     env = awsEnv({ ...srv.env, HOME: work, PATH: `${join(work, 'bin')}:${process.env['PATH'] ?? ''}`, IRSA_DATA_DIR: srv.dataDir });
-    writeFileSync(
-      join(work, 'weasel-eks-pod-policy.json'),
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::weasel-images', 'arn:aws:s3:::weasel-images/*'] },
-          { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets'], Resource: '*' },
-          { Effect: 'Allow', Action: ['bedrock:InvokeModel'], Resource: '*' },
-        ],
-      }),
-    );
+    // The walkthrough's own policy, as its heredoc writes it.
+    copyFileSync(join(repoRoot, 'examples', 'walkthrough-policy.json'), join(work, 'weasel-eks-pod-policy.json'));
   });
   after(async () => {
     await srv?.stop();
@@ -140,6 +131,32 @@ spec:
     assert.equal(claims['exp'] - claims['iat'], 86400);
     // Exit codes pass through kubectl.
     assert.equal(sh("kubectl exec aws-cli-pod -n weasel -- sh -c 'exit 3'").status, 3);
+  });
+
+  it('6b. inside the pod, Secrets Manager answers what the role allows (kubectl exec … aws secretsmanager)', () => {
+    ok("kubectl exec aws-cli-pod -n weasel -- aws secretsmanager create-secret --name weasel/db-password --secret-string 's3cr3t-from-pod'");
+    assert.match(ok('kubectl exec aws-cli-pod -n weasel -- aws secretsmanager list-secrets --query "SecretList[].Name" --output text'), /\bweasel\/db-password\b/);
+    assert.equal(ok('kubectl exec aws-cli-pod -n weasel -- aws secretsmanager get-secret-value --secret-id weasel/db-password --query SecretString --output text').trim(), 's3cr3t-from-pod');
+    // The policy grants no UpdateSecret: AWS's denial, naming the assumed role and the secret as given.
+    const r = sh('kubectl exec aws-cli-pod -n weasel -- aws secretsmanager update-secret --secret-id weasel/db-password --description x');
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stderr,
+      /An error occurred \(AccessDeniedException\) when calling the UpdateSecret operation: User: arn:aws:sts::123456789012:assumed-role\/weasel-eks-pod-role\/botocore-session-\d+ is not authorized to perform: secretsmanager:UpdateSecret on resource: weasel\/db-password because no identity-based policy allows the secretsmanager:UpdateSecret action/,
+    );
+  });
+
+  it('6c. inside the pod, S3 answers what the role allows (kubectl exec … aws s3)', () => {
+    ok('aws s3 mb s3://weasel-images'); // the admin, outside the pod
+    ok("kubectl exec aws-cli-pod -n weasel -- sh -c 'echo hello from the pod | aws s3 cp - s3://weasel-images/hello.txt'");
+    assert.match(ok('kubectl exec aws-cli-pod -n weasel -- aws s3 ls s3://weasel-images'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+19 hello\.txt$/m);
+    assert.equal(ok('kubectl exec aws-cli-pod -n weasel -- aws s3 cp s3://weasel-images/hello.txt -'), 'hello from the pod\n');
+    const r = sh('kubectl exec aws-cli-pod -n weasel -- aws s3 rb s3://weasel-images');
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stderr,
+      /An error occurred \(AccessDenied\) when calling the DeleteBucket operation: User: arn:aws:sts::123456789012:assumed-role\/weasel-eks-pod-role\/botocore-session-\d+ is not authorized to perform: s3:DeleteBucket on resource: "arn:aws:s3:::weasel-images" because no identity-based policy allows the s3:DeleteBucket action/,
+    );
   });
 
   it('7. a Deployment creates mutated pods that can use the role', () => {
