@@ -71,15 +71,37 @@ export class Authorizer {
 
   /** The request context every call carries, plus the caller's keys. */
   context(c: Caller, facts: RequestFacts, extra?: Iterable<{ key: string; values: string[]; type?: ContextType }>): RequestContext {
-    const now = this.env.now();
-    const ctx = new RequestContext();
-    ctx.set('aws:CurrentTime', [now.toISOString().replace(/\.\d{3}Z$/, 'Z')], 'date');
-    ctx.set('aws:EpochTime', [String(Math.floor(now.getTime() / 1000))], 'date');
-    ctx.set('aws:PrincipalAccount', [c.account]);
-    ctx.set('aws:SecureTransport', [String(facts.secureTransport ?? false)], 'boolean');
+    const ctx = new RequestContext([], this.callerContext(c));
+    const [iso, epoch] = this.clockKeys();
+    ctx.set('aws:CurrentTime', [iso], 'date');
+    ctx.set('aws:EpochTime', [epoch], 'date');
+    ctx.set('aws:SecureTransport', [facts.secureTransport ? 'true' : 'false'], 'boolean');
     if (facts.sourceIp) ctx.set('aws:SourceIp', [facts.sourceIp], 'ip');
     if (facts.region) ctx.set('aws:RequestedRegion', [facts.region]);
     if (facts.userAgent) ctx.set('aws:UserAgent', [facts.userAgent]);
+    for (const e of extra ?? []) ctx.set(e.key, e.values, e.type);
+    return ctx;
+  }
+
+  private readonly callerContexts = new WeakMap<Caller, RequestContext>();
+  private clock: { second: number; keys: [string, string] } = { second: Number.NaN, keys: ['', ''] };
+
+  /** aws:CurrentTime and aws:EpochTime; both have one-second resolution, so they change once a second. */
+  private clockKeys(): [string, string] {
+    const ms = this.env.now().getTime();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.clock.second) {
+      this.clock = { second, keys: [new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'), String(second)] };
+    }
+    return this.clock.keys;
+  }
+
+  /** The keys that depend only on the caller, built once per caller object (callers are cached per key and per session token). */
+  private callerContext(c: Caller): RequestContext {
+    const hit = this.callerContexts.get(c);
+    if (hit) return hit;
+    const ctx = new RequestContext();
+    ctx.set('aws:PrincipalAccount', [c.account]);
     if (c.kind === 'user') {
       ctx.set('aws:PrincipalArn', [c.arn]);
       ctx.set('aws:PrincipalType', ['User']);
@@ -96,7 +118,7 @@ export class Authorizer {
       if (c.tags.length) ctx.set('aws:PrincipalTagKeys', c.tags.map(([k]) => k), 'stringList');
       for (const [k, v] of c.tags) ctx.set(`aws:PrincipalTag/${k}`, [v]);
     }
-    for (const e of extra ?? []) ctx.set(e.key, e.values, e.type);
+    this.callerContexts.set(c, ctx);
     return ctx;
   }
 

@@ -52,7 +52,14 @@ export interface ContextEntryInput {
 export class RequestContext {
   private readonly map = new Map<string, ContextValue>();
 
-  constructor(entries: Iterable<ContextEntryInput> = []) {
+  /**
+   * `base`, when given, is a context shared by many requests (the caller's own keys): its keys
+   * are visible here unless this context sets them, and it is never written through this one.
+   */
+  constructor(
+    entries: Iterable<ContextEntryInput> = [],
+    private readonly base?: RequestContext,
+  ) {
     for (const e of entries) this.set(e.key, e.values, e.type);
   }
 
@@ -65,20 +72,22 @@ export class RequestContext {
 
   /** Sets a key only when it is not already present. */
   setDefault(key: string, values: readonly string[], type?: ContextType): this {
-    if (!this.map.has(key.toLowerCase())) this.set(key, values, type);
+    if (!this.has(key)) this.set(key, values, type);
     return this;
   }
 
   get(keyLower: string): ContextValue | undefined {
-    return this.map.get(keyLower);
+    return this.map.get(keyLower) ?? this.base?.get(keyLower);
   }
 
   has(key: string): boolean {
-    return this.map.has(key.toLowerCase());
+    const k = key.toLowerCase();
+    return this.map.has(k) || (this.base?.has(k) ?? false);
   }
 
-  entries(): IterableIterator<ContextValue> {
-    return this.map.values();
+  *entries(): IterableIterator<ContextValue> {
+    if (this.base) for (const v of this.base.entries()) if (!this.map.has(v.key.toLowerCase())) yield v;
+    yield* this.map.values();
   }
 }
 

@@ -11,7 +11,8 @@ import { AuthFailure, hasSigV4, MESSAGES, verifySigV4, type AuthFailureKind, typ
 /**
  * Who signed a request: an IAM user's access key (AKIA…, secret sealed in the store) or a
  * temporary key (ASIA…) whose session token carries the sealed session. Secrets of long-term
- * keys are cached briefly after the first lookup; session tokens need no lookup at all.
+ * keys are cached briefly after the first lookup; session tokens need no lookup at all, and the
+ * ones already opened are remembered (bounded) so the AEAD runs once per token, not per request.
  */
 interface KeyEntry {
   readonly secret: string;
@@ -21,9 +22,24 @@ interface KeyEntry {
 }
 
 const MAX_KEYS = 10_000;
+/** Opened session tokens kept; a pod reuses one token for up to an hour, so most requests hit. */
+const MAX_SESSIONS = 10_000;
+
+interface SessionEntry {
+  readonly ak: string;
+  readonly sk: string;
+  readonly exp: number;
+  readonly caller: Caller;
+}
 
 export class CredentialResolver {
   private readonly keys = new Map<string, KeyEntry>();
+  /**
+   * Session tokens already opened, keyed by the token text. Only tokens that authenticated (the
+   * AEAD tag verified) are kept, so a hit is as good as opening again; expiry and the access key
+   * are still checked on every request.
+   */
+  private readonly sessionCache = new Map<string, SessionEntry>();
 
   constructor(
     private readonly env: IamEnv,
@@ -35,11 +51,11 @@ export class CredentialResolver {
     let caller: Caller | undefined;
     const lookup: SecretLookup = async (accessKeyId, token) => {
       if (accessKeyId.startsWith('ASIA')) {
-        const claims = token === undefined ? undefined : this.sessions.open(token);
-        if (!claims || claims.ak !== accessKeyId) throw new AuthFailure('invalidToken', 'The security token included in the request is invalid.');
-        if (claims.exp * 1000 <= this.env.now().getTime()) throw new AuthFailure('expiredToken', 'The security token included in the request is expired');
-        caller = callerFromSession(claims);
-        return { secretAccessKey: claims.sk };
+        const session = token === undefined ? undefined : this.session(token);
+        if (!session || session.ak !== accessKeyId) throw new AuthFailure('invalidToken', 'The security token included in the request is invalid.');
+        if (session.exp * 1000 <= this.env.now().getTime()) throw new AuthFailure('expiredToken', 'The security token included in the request is expired');
+        caller = session.caller;
+        return { secretAccessKey: session.sk };
       }
       const entry = await this.longTermKey(accessKeyId);
       if (!entry) throw new AuthFailure('unknownKey', 'The security token included in the request is invalid.');
@@ -47,6 +63,17 @@ export class CredentialResolver {
       return { secretAccessKey: entry.secret };
     };
     return { lookup, caller: () => caller };
+  }
+
+  private session(token: string): SessionEntry | undefined {
+    const hit = this.sessionCache.get(token);
+    if (hit) return hit;
+    const claims = this.sessions.open(token);
+    if (!claims) return undefined;
+    const entry: SessionEntry = { ak: claims.ak, sk: claims.sk, exp: claims.exp, caller: callerFromSession(claims) };
+    if (this.sessionCache.size >= MAX_SESSIONS) this.sessionCache.clear();
+    this.sessionCache.set(token, entry);
+    return entry;
   }
 
   private async longTermKey(accessKeyId: string): Promise<KeyEntry | undefined> {

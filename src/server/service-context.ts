@@ -80,7 +80,8 @@ function decisionEntry(ctx: ServiceContext, call: AuthorizeCall, out: AuthzOutco
     decision: d.decision,
     deniedBy: d.deniedBy,
     statements: d.matchedStatements.map((s) => ({ policy: s.policyId, policyType: s.policyType, sid: s.sid, index: s.statementIndex })),
-    reasons: d.reasons.map((r) => ({ policyType: r.policyType, result: r.result, detail: r.detail })),
+    // Why each policy type allowed or not matters for denials; an allow is explained by its statements.
+    reasons: d.decision === 'allowed' ? [] : d.reasons.map((r) => ({ policyType: r.policyType, result: r.result, detail: r.detail })),
     message,
   };
 }

@@ -69,10 +69,7 @@ export function selectOperation(
 ): string | undefined {
   let best: Route | undefined;
   let bestScore = -1;
-  const present = Object.keys(labels).filter((k) => labels[k] !== undefined);
-  for (const r of routes(model)) {
-    if (r.op.http.method !== method) continue;
-    if (r.labels.length !== present.length || !r.labels.every((l) => labels[l] !== undefined)) continue;
+  for (const r of candidates(model, method, labels)) {
     let score = 0;
     let ok = true;
     for (const [k, v] of r.markers) {
@@ -94,6 +91,25 @@ export function selectOperation(
     }
   }
   return best?.name;
+}
+
+const candidateCache = new WeakMap<ServiceModel, Map<string, Route[]>>();
+
+/** The routes with this method and exactly these labels present, computed once per combination. */
+function candidates(model: ServiceModel, method: string, labels: Labels): Route[] {
+  let byKey = candidateCache.get(model);
+  if (!byKey) candidateCache.set(model, (byKey = new Map()));
+  const present = Object.keys(labels)
+    .filter((k) => labels[k] !== undefined)
+    .sort();
+  const key = `${method} ${present.join(' ')}`;
+  let out = byKey.get(key);
+  if (!out) {
+    out = routes(model).filter((r) => r.op.http.method === method && r.labels.length === present.length && r.labels.every((l) => labels[l] !== undefined));
+    // Bounded by the model: methods × label combinations the model names (others match nothing and are cheap to recompute).
+    if (out.length) byKey.set(key, out);
+  }
+  return out;
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -124,57 +140,100 @@ export class RestInputError extends AwsError {
  * body. A streamed payload (PutObject's Body) is left to the caller.
  */
 export function decodeRestInput(model: ServiceModel, operation: string, req: RestRequest): Record<string, unknown> {
-  const op = model.operations[operation];
-  if (!op?.input) return {};
-  const shape = shapeOf(model, op.input);
+  const plan = inputPlan(model, operation);
   const out: Record<string, unknown> = {};
-  for (const [name, ref] of Object.entries(shape.members ?? {})) {
-    const where = ref.locationName ?? name;
-    const member = shapeOf(model, ref.shape);
-    switch (ref.location) {
+  if (!plan) return out;
+  for (const m of plan.members) {
+    switch (m.location) {
       case 'uri': {
-        const v = req.labels[where];
-        if (v !== undefined) out[name] = v;
+        const v = req.labels[m.where];
+        if (v !== undefined) out[m.name] = v;
         break;
       }
       case 'querystring': {
-        const v = req.query.get(where);
-        if (v !== undefined) out[name] = scalarFromText(member, v, where, 'iso8601');
+        const v = req.query.get(m.where);
+        if (v !== undefined) out[m.name] = scalarFromText(m.shape, v, m.where, 'iso8601');
         break;
       }
       case 'header': {
-        const v = headerValue(req.headers[where.toLowerCase()]);
-        if (v !== undefined) out[name] = scalarFromText(member, v, where, 'rfc822');
+        const v = headerValue(req.headers[m.whereLower]);
+        if (v !== undefined) out[m.name] = scalarFromText(m.shape, v, m.where, 'rfc822');
         break;
       }
       case 'headers': {
-        const prefix = where.toLowerCase();
+        const prefix = m.whereLower;
         const map: Record<string, string> = {};
         let any = false;
-        for (const [h, v] of Object.entries(req.headers)) {
+        for (const h in req.headers) {
+          const v = req.headers[h];
           if (!h.startsWith(prefix) || v === undefined) continue;
           map[h.slice(prefix.length)] = headerValue(v) as string;
           any = true;
         }
-        if (any) out[name] = map;
+        if (any) out[m.name] = map;
         break;
       }
       default:
-        if (shape.payload === name && req.body !== undefined) {
+        if (plan.payload === m.name && req.body !== undefined) {
+          const member = m.shape;
           if (member.type === 'structure') {
             if (req.body.length === 0) break;
             const root = parseXml(req.body);
-            if (root.name !== where) throw malformedXml();
-            out[name] = readStructure(model, member, root);
+            if (root.name !== m.where) throw malformedXml();
+            out[m.name] = readStructure(model, member, root);
           } else if (member.type === 'string') {
-            out[name] = Buffer.from(req.body).toString('utf8');
+            out[m.name] = Buffer.from(req.body).toString('utf8');
           } else if (member.type === 'blob' && !member.streaming) {
-            out[name] = req.body;
+            out[m.name] = req.body;
           }
         }
     }
   }
   return out;
+}
+
+interface MemberPlan {
+  readonly name: string;
+  readonly location: ShapeRef['location'];
+  /** The wire name (locationName, else the member name) and its lowercase form for headers. */
+  readonly where: string;
+  readonly whereLower: string;
+  readonly shape: Shape;
+  readonly ref: ShapeRef;
+}
+
+interface StructurePlan {
+  readonly members: readonly MemberPlan[];
+  readonly byName: ReadonlyMap<string, MemberPlan>;
+  readonly payload: string | undefined;
+}
+
+const inputPlans = new WeakMap<ServiceModel, Map<string, StructurePlan | undefined>>();
+const outputPlans = new WeakMap<ServiceModel, Map<string, StructurePlan | undefined>>();
+
+/** An operation's input or output members with their shapes resolved, once per operation: requests only walk the list. */
+function structurePlan(cache: WeakMap<ServiceModel, Map<string, StructurePlan | undefined>>, model: ServiceModel, operation: string, which: 'input' | 'output'): StructurePlan | undefined {
+  let byOp = cache.get(model);
+  if (!byOp) cache.set(model, (byOp = new Map()));
+  if (byOp.has(operation)) return byOp.get(operation);
+  const op = model.operations[operation];
+  if (!op) throw new TypeError(`no operation ${operation}`);
+  const shapeName = op[which];
+  let plan: StructurePlan | undefined;
+  if (shapeName) {
+    const shape = shapeOf(model, shapeName);
+    const members = Object.entries(shape.members ?? {}).map(([name, ref]): MemberPlan => {
+      const where = ref.locationName ?? name;
+      return { name, location: ref.location, where, whereLower: where.toLowerCase(), shape: shapeOf(model, ref.shape), ref };
+    });
+    plan = { payload: shape.payload, members, byName: new Map(members.map((m) => [m.name, m])) };
+  }
+  byOp.set(operation, plan);
+  return plan;
+}
+
+function inputPlan(model: ServiceModel, operation: string): StructurePlan | undefined {
+  return model.operations[operation] ? structurePlan(inputPlans, model, operation, 'input') : undefined;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -335,37 +394,43 @@ export function encodeRestOutput(model: ServiceModel, operation: string, output:
   if (!op) throw new TypeError(`no operation ${operation}`);
   const headers: Record<string, string> = {};
   const status = op.http.responseCode ?? 200;
-  if (!op.output) return { status, headers, body: undefined };
-  const shape = shapeOf(model, op.output);
+  const plan = structurePlan(outputPlans, model, operation, 'output');
+  if (!plan) return { status, headers, body: undefined };
   const ns = model.metadata.xmlNamespace ?? S3_NAMESPACE;
   let body: string | undefined;
-  const bodyMembers: [string, ShapeRef][] = [];
-  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+  let bodyValues = false;
+  // The output's own members (a handful) drive the loop, not the model's (GetObjectOutput has 40).
+  for (const name in output) {
+    const m = plan.byName.get(name);
     const v = output[name];
-    if (ref.location === 'header') {
-      if (v !== undefined && v !== null) headers[(ref.locationName ?? name).toLowerCase()] = headerText(v);
-    } else if (ref.location === 'headers') {
-      if (v && typeof v === 'object') for (const [k, val] of Object.entries(v as Record<string, string>)) headers[`${(ref.locationName ?? name).toLowerCase()}${k}`] = String(val);
-    } else if (ref.location === 'statusCode') {
+    if (!m || v === undefined || v === null) continue;
+    if (m.location === 'header') {
+      headers[m.whereLower] = headerText(v);
+    } else if (m.location === 'headers') {
+      if (typeof v === 'object') for (const [k, val] of Object.entries(v as Record<string, string>)) headers[`${m.whereLower}${k}`] = String(val);
+    } else if (m.location === 'statusCode') {
       // not used by S3 outputs
-    } else if (shape.payload === name) {
-      if (v === undefined || v === null) continue;
-      const payload = shapeOf(model, ref.shape);
-      if (payload.type === 'structure') {
-        const parts: string[] = [XML_DECLARATION, `<${ref.locationName ?? ref.shape} xmlns="${ns}">`];
-        writeMembers(model, payload, v as Record<string, unknown>, parts);
-        parts.push(`</${ref.locationName ?? ref.shape}>`);
+    } else if (plan.payload === m.name) {
+      if (m.shape.type === 'structure') {
+        const tag = m.ref.locationName ?? m.ref.shape;
+        const parts: string[] = [XML_DECLARATION, `<${tag} xmlns="${ns}">`];
+        writeMembers(model, m.shape, v as Record<string, unknown>, parts);
+        parts.push(`</${tag}>`);
         body = parts.join('');
       } else if (typeof v === 'string') body = v;
-    } else if (!shape.payload) {
-      bodyMembers.push([name, ref]);
+    } else if (!plan.payload) {
+      bodyValues = true;
     }
   }
-  if (!shape.payload && root) {
+  if (!plan.payload && root) {
+    // Body elements in the model's order, as S3 writes them.
     const parts: string[] = [XML_DECLARATION, `<${root} xmlns="${ns}">`];
-    for (const [name, ref] of bodyMembers) {
-      const v = output[name];
-      if (v !== undefined && v !== null) writeValue(model, ref, ref.locationName ?? name, v, parts);
+    if (bodyValues) {
+      for (const m of plan.members) {
+        if (m.location) continue;
+        const v = output[m.name];
+        if (v !== undefined && v !== null) writeValue(model, m.ref, m.where, v, parts);
+      }
     }
     parts.push(`</${root}>`);
     body = parts.join('');

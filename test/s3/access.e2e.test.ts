@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { clientEnvironment } from '../../src/server/client-env.js';
+import { DecisionLog } from '../../src/server/decision-log.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { podIdentity, type PodIdentity } from '../support/irsa-pod.js';
 import { aws, removeDir, type IrsaProcess } from '../support/irsa-server.js';
@@ -134,8 +135,8 @@ describe('S3 authorization and authentication end to end', () => {
       await new Promise((r) => setTimeout(r, 400));
       const store = openSqliteStore(join(srv.dataDir, 'store.db'));
       try {
-        const logged = await store.read((t) => t.get<{ entries: { principal: string; action: string; resource: string; decision: string; message: string }[] }>('decision', '', denied.requestId ?? ''));
-        const entry = logged?.entries[0];
+        const [entry, ...more] = await new DecisionLog(store).get(denied.requestId ?? '');
+        assert.equal(more.length, 0);
         assert.equal(entry?.action, 's3:ListBucket');
         assert.equal(entry?.resource, 'arn:aws:s3:::acl-data');
         assert.equal(entry?.decision, 'implicitDeny');
