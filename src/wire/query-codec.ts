@@ -2,6 +2,7 @@ import { AwsError } from '../aws/error.js';
 import { constraintFailures, describeConstraints } from './constraints.js';
 import { shapeOf, type ServiceModel, type Shape, type ShapeRef } from './model.js';
 import { escapeXml, isoSeconds, rfc3986 } from './xml.js';
+import { writeXmlMembers, type XmlStyle } from './xml-writer.js';
 
 /**
  * The AWS query protocol (IAM, STS), driven by the service model.
@@ -167,62 +168,19 @@ export function encodeQueryOutput(model: ServiceModel, operation: string, output
   const parts: string[] = [`<${operation}Response xmlns="${ns}">`];
   if (op.output && op.resultWrapper) {
     parts.push(`<${op.resultWrapper}>`);
-    writeMembers(model, shapeOf(model, op.output), output ?? {}, parts);
+    writeXmlMembers(model, shapeOf(model, op.output), output ?? {}, parts, QUERY_XML);
     parts.push(`</${op.resultWrapper}>`);
   }
   parts.push(`<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`);
   return parts.join('');
 }
 
-function writeMembers(model: ServiceModel, shape: Shape, value: Record<string, unknown>, out: string[]): void {
-  for (const [name, ref] of Object.entries(shape.members ?? {})) {
-    const v = value[name];
-    if (v === undefined || v === null) continue;
-    writeValue(model, ref, ref.locationName ?? name, v, out);
-  }
-}
-
-function writeValue(model: ServiceModel, ref: ShapeRef, name: string, v: unknown, out: string[]): void {
-  const shape = shapeOf(model, ref.shape);
-  switch (shape.type) {
-    case 'structure':
-      out.push(`<${name}>`);
-      writeMembers(model, shape, v as Record<string, unknown>, out);
-      out.push(`</${name}>`);
-      return;
-    case 'list': {
-      const member = shape.member as ShapeRef;
-      const items = v as unknown[];
-      if (shape.flattened || ref.flattened) {
-        for (const item of items) writeValue(model, member, name, item, out);
-        return;
-      }
-      out.push(`<${name}>`);
-      for (const item of items) writeValue(model, member, member.locationName ?? 'member', item, out);
-      out.push(`</${name}>`);
-      return;
-    }
-    case 'map': {
-      out.push(`<${name}>`);
-      for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-        out.push('<entry>');
-        writeValue(model, shape.key as ShapeRef, shape.key?.locationName ?? 'key', k, out);
-        writeValue(model, shape.value as ShapeRef, shape.value?.locationName ?? 'value', val, out);
-        out.push('</entry>');
-      }
-      out.push(`</${name}>`);
-      return;
-    }
-    case 'timestamp':
-      out.push(`<${name}>${isoSeconds(v instanceof Date ? v : new Date(v as string))}</${name}>`);
-      return;
-    default: {
-      // IAM returns every policy document URL-encoded (RFC 3986), whatever the operation.
-      const text = ref.shape === 'policyDocumentType' ? rfc3986(String(v)) : escapeXml(String(v));
-      out.push(text === '' ? `<${name}/>` : `<${name}>${text}</${name}>`);
-    }
-  }
-}
+/** Query responses: timestamps to the second; IAM returns every policy document URL-encoded (RFC 3986), whatever the operation. */
+const QUERY_XML: XmlStyle = {
+  skipLocated: false,
+  timestamp: isoSeconds,
+  text: (v, ref) => (ref.shape === 'policyDocumentType' ? rfc3986(v) : escapeXml(v)),
+};
 
 /** The query protocol's error envelope. */
 export function encodeQueryError(model: ServiceModel, err: AwsError, requestId: string): string {

@@ -2,6 +2,7 @@ import { SaxesParser } from 'saxes';
 import { AwsError } from '../aws/error.js';
 import { shapeOf, type OperationModel, type ServiceModel, type Shape, type ShapeRef } from './model.js';
 import { escapeXml } from './xml.js';
+import { writeXmlMembers, writeXmlValue, type XmlStyle } from './xml-writer.js';
 
 /**
  * The REST-XML protocol (S3), driven by the service model as the query codec is for IAM:
@@ -414,7 +415,7 @@ export function encodeRestOutput(model: ServiceModel, operation: string, output:
       if (m.shape.type === 'structure') {
         const tag = m.ref.locationName ?? m.ref.shape;
         const parts: string[] = [XML_DECLARATION, `<${tag} xmlns="${ns}">`];
-        writeMembers(model, m.shape, v as Record<string, unknown>, parts);
+        writeXmlMembers(model, m.shape, v as Record<string, unknown>, parts, REST_XML);
         parts.push(`</${tag}>`);
         body = parts.join('');
       } else if (typeof v === 'string') body = v;
@@ -429,7 +430,7 @@ export function encodeRestOutput(model: ServiceModel, operation: string, output:
       for (const m of plan.members) {
         if (m.location) continue;
         const v = output[m.name];
-        if (v !== undefined && v !== null) writeValue(model, m.ref, m.where, v, parts);
+        if (v !== undefined && v !== null) writeXmlValue(model, m.ref, m.where, v, parts, REST_XML);
       }
     }
     parts.push(`</${root}>`);
@@ -445,44 +446,8 @@ function headerText(v: unknown): string {
   return String(v);
 }
 
-function writeMembers(model: ServiceModel, shape: Shape, value: Record<string, unknown>, out: string[]): void {
-  for (const [name, ref] of Object.entries(shape.members ?? {})) {
-    if (ref.location) continue;
-    const v = value[name];
-    if (v === undefined || v === null) continue;
-    writeValue(model, ref, ref.locationName ?? name, v, out);
-  }
-}
-
-function writeValue(model: ServiceModel, ref: ShapeRef, name: string, v: unknown, out: string[]): void {
-  const shape = shapeOf(model, ref.shape);
-  switch (shape.type) {
-    case 'structure':
-      out.push(`<${name}>`);
-      writeMembers(model, shape, v as Record<string, unknown>, out);
-      out.push(`</${name}>`);
-      return;
-    case 'list': {
-      const member = shape.member as ShapeRef;
-      const items = v as unknown[];
-      if (shape.flattened || ref.flattened) {
-        for (const item of items) writeValue(model, member, name, item, out);
-        return;
-      }
-      out.push(`<${name}>`);
-      for (const item of items) writeValue(model, member, member.locationName ?? 'member', item, out);
-      out.push(`</${name}>`);
-      return;
-    }
-    case 'timestamp':
-      out.push(`<${name}>${(v instanceof Date ? v : new Date(v as string)).toISOString()}</${name}>`);
-      return;
-    default: {
-      const text = escapeXmlText(String(v));
-      out.push(text === '' ? `<${name}/>` : `<${name}>${text}</${name}>`);
-    }
-  }
-}
+/** S3 bodies: timestamps ISO 8601 with milliseconds; quotes escaped in text (ETags). */
+const REST_XML: XmlStyle = { skipLocated: true, timestamp: (d) => d.toISOString(), text: (v) => escapeXmlText(v) };
 
 /** Text content; quotes escaped too, as S3 writes ETags (`&quot;…&quot;`). */
 export function escapeXmlText(s: string): string {

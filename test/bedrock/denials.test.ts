@@ -10,6 +10,7 @@ import { DecisionLog } from '../../src/server/decision-log.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
 import { podEnv, podIdentity, type PodIdentity } from '../support/irsa-pod.js';
+import { WALKTHROUGH_POLICY } from '../support/walkthrough-policy.js';
 
 /**
  * The walkthrough's policy allows exactly what it names, and the neighbours get AWS's denial
@@ -18,18 +19,6 @@ import { podEnv, podIdentity, type PodIdentity } from '../support/irsa-pod.js';
  * out, a permissions boundary and an explicit Deny each deny with their own wording; every
  * decision is in the decision log under the request id the client saw.
  */
-const WALKTHROUGH_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::weasel-images', 'arn:aws:s3:::weasel-images/*'] },
-    {
-      Effect: 'Allow',
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:ListSecrets', 'secretsmanager:TagResource'],
-      Resource: '*',
-    },
-    { Effect: 'Allow', Action: ['bedrock:InvokeModel', 'bedrock:ListModels'], Resource: '*' },
-  ],
-};
 
 const NOVA = 'amazon.nova-micro-v1:0';
 const novaBody = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hello' }] }], inferenceConfig: { max_new_tokens: 300 } });

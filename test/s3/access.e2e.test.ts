@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { clientEnvironment } from '../../src/server/client-env.js';
 import { DecisionLog } from '../../src/server/decision-log.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { podIdentity, type PodIdentity } from '../support/irsa-pod.js';
-import { aws, removeDir, type IrsaProcess } from '../support/irsa-server.js';
+import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
 import { repoRoot } from '../support/shared.js';
 
 /**
@@ -23,48 +21,14 @@ import { repoRoot } from '../support/shared.js';
 const HOUR = 3600_000;
 
 async function startClockedIrsa(): Promise<IrsaProcess & { setOffset(ms: number): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-s3-access-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/irsa-clock.mts'), dataDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-    child.stdout.on('data', () => {
-      const m = /AWS endpoint: (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${String(code)}:\n${out}`)));
-  });
-  const env = await clientEnvironment(dataDir);
-  if (typeof env === 'string') throw new Error(env);
+  const srv = await startIrsa({ dataDir: mkdtempSync(join(tmpdir(), 'irsa-s3-access-')), command: (dataDir) => [join(repoRoot, 'test/support/irsa-clock.mts'), dataDir] });
   return {
-    url,
-    dataDir,
-    child,
-    output: () => out,
-    env: {
-      AWS_ENDPOINT_URL: env.endpoint,
-      AWS_REGION: env.region,
-      AWS_DEFAULT_REGION: env.region,
-      AWS_ACCESS_KEY_ID: env.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-      ...(env.kubeconfig ? { KUBECONFIG: env.kubeconfig } : {}),
-    },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
+    ...srv,
     setOffset: async (ms) => {
-      writeFileSync(join(dataDir, 'clock-offset-ms'), String(ms));
-      const seen = out.length;
-      child.kill('SIGUSR2');
-      for (let i = 0; i < 100 && !out.slice(seen).includes(`clock offset ${ms}`); i++) await new Promise((r) => setTimeout(r, 20));
+      writeFileSync(join(srv.dataDir, 'clock-offset-ms'), String(ms));
+      const seen = srv.output().length;
+      srv.child.kill('SIGUSR2');
+      for (let i = 0; i < 100 && !srv.output().slice(seen).includes(`clock offset ${ms}`); i++) await new Promise((r) => setTimeout(r, 20));
     },
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { podEnv, podIdentity, type PodIdentity } from '../support/irsa-pod.js';
 import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
+import { WALKTHROUGH_POLICY } from '../support/walkthrough-policy.js';
 
 /**
  * S3 with the real aws CLI (v1, botocore), credentials through IRSA exactly as in a pod: the
@@ -13,18 +14,6 @@ import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-ser
  * them, and the walkthrough's policy — every action it names succeeds, its neighbours get AWS's
  * denial text.
  */
-const WALKTHROUGH_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::weasel-images', 'arn:aws:s3:::weasel-images/*'] },
-    {
-      Effect: 'Allow',
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:ListSecrets', 'secretsmanager:TagResource'],
-      Resource: '*',
-    },
-    { Effect: 'Allow', Action: ['bedrock:InvokeModel', 'bedrock:ListModels'], Resource: '*' },
-  ],
-};
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

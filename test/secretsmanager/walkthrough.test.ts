@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { podEnv, podIdentity, type PodIdentity } from '../support/irsa-pod.js';
 import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
 import { repoRoot } from '../support/shared.js';
+import { WALKTHROUGH_POLICY } from '../support/walkthrough-policy.js';
 
 /**
  * The walkthrough (/work/shared/seed/irsa-walkthrough.txt) with real clients in a pod's
@@ -11,18 +12,6 @@ import { repoRoot } from '../support/shared.js';
  * file alone. Its policy allows exactly the Secrets Manager actions it names; everything next to
  * them is denied with AWS's message, and an explicit Deny wins.
  */
-const WALKTHROUGH_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::weasel-images', 'arn:aws:s3:::weasel-images/*'] },
-    {
-      Effect: 'Allow',
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:ListSecrets', 'secretsmanager:TagResource'],
-      Resource: '*',
-    },
-    { Effect: 'Allow', Action: ['bedrock:InvokeModel', 'bedrock:ListModels'], Resource: '*' },
-  ],
-};
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -18,9 +18,14 @@ export interface IrsaProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startIrsa(options: { dataDir?: string; args?: string[]; extraEnv?: Record<string, string> } = {}): Promise<IrsaProcess> {
+/**
+ * `command` replaces the default script and arguments (`test/support/irsa-cli.mts up …`), for a
+ * wrapper such as test/support/irsa-clock.mts; `dataDir` is then the caller's to pass.
+ */
+export async function startIrsa(options: { dataDir?: string; args?: string[]; extraEnv?: Record<string, string>; command?: (dataDir: string) => string[] } = {}): Promise<IrsaProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'irsa-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/irsa-cli.mts'), 'up', '--data-dir', dataDir, '--port', '0', '--oidc-port', '0', '--kube-port', '0', '--quiet', ...(options.args ?? [])], {
+  const command = options.command?.(dataDir) ?? [join(repoRoot, 'test/support/irsa-cli.mts'), 'up', '--data-dir', dataDir, '--port', '0', '--oidc-port', '0', '--kube-port', '0', '--quiet', ...(options.args ?? [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...command], {
     cwd: repoRoot,
     env: { ...process.env, ...options.extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -123,7 +123,6 @@ async function expectFailure(p: Promise<unknown>, kind: AuthFailureKind, message
 const authHeader = (r: SignedRequest): string => r.headers['authorization'] as string;
 const withHeaders = (r: SignedRequest, h: Record<string, string | undefined>): SignedRequest => ({ ...r, headers: { ...r.headers, ...h } });
 const withAuth = (r: SignedRequest, auth: string): SignedRequest => withHeaders(r, { authorization: auth });
-const amz = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 // ------------------------------------------------------------------ a node server that verifies
 

@@ -254,7 +254,7 @@ const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], cells: (o, now) => [o.m
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-function rowObject(r: ResourceDef, o: KubeObject, include: IncludeObject): unknown {
+function rowObject(o: KubeObject, include: IncludeObject): unknown {
   if (include === 'None') return undefined;
   if (include === 'Object') return o;
   const { managedFields: _m, ...metadata } = o.metadata ?? {};
@@ -270,7 +270,7 @@ export function toTable(r: ResourceDef, items: readonly KubeObject[], now: Date,
     metadata: opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {},
     columnDefinitions: opts.noHeaders ? null : p.columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority ?? 0 })),
     rows: items.map((o) => {
-      const obj = rowObject(r, o, include);
+      const obj = rowObject(o, include);
       return { cells: p.cells(o, now), ...(obj ? { object: obj } : {}) };
     }),
   };

@@ -9,7 +9,6 @@ import {
   objectArn,
   objectStoreKey,
   type BodyDigests,
-  type BucketDoc,
   type IncomingBody,
   type ObjectDoc,
   type ObjectHeaders,

@@ -12,7 +12,7 @@ import type { KubeObject } from '../../../src/kube/contracts.js';
 import { PodRunnerError } from '../../../src/kube/exec/errors.js';
 import { selectContainer } from '../../../src/kube/exec/pod-env.js';
 import { execPreparer } from '../../../src/kube/exec/pod-session.js';
-import { httpStatus, writeRawStatus, type Status } from '../../../src/kube/exec/status.js';
+import { httpStatus, writeRawStatus } from '../../../src/kube/exec/status.js';
 import type { RequestToken } from '../../../src/kube/exec/token-projector.js';
 import { handleExecUpgrade, isWebSocketUpgrade, parseExecQuery, refuseSpdy } from '../../../src/kube/exec/websocket.js';
 
