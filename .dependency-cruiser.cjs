@@ -15,6 +15,27 @@ module.exports = {
       to: { pathNot: '^src/(policy|arn)/' },
     },
     {
+      name: 'trust-explainer-is-pure',
+      comment: 'the trust explainer and the web identity request it shares with STS import only the policy engine, ARNs, each other and the report schema',
+      severity: 'error',
+      from: { path: '^src/(explain/trust|sts/web-identity-context)\\.ts$' },
+      to: { pathNot: '^src/(policy|arn)/|^src/(explain/(trust|report)|sts/web-identity-context)\\.ts$' },
+    },
+    {
+      name: 'permissions-explainer-is-pure',
+      comment: 'the permissions explainer imports only the policy engine, ARNs and the report schema',
+      severity: 'error',
+      from: { path: '^src/explain/permissions\\.ts$' },
+      to: { pathNot: '^src/(policy|arn)/|^src/explain/report\\.ts$' },
+    },
+    {
+      name: 'explainer-is-pure',
+      comment: 'src/explain reads a world it is given (explain/world.ts): the policy engine, ARNs, the Kubernetes object types and webhook constants, the web identity request STS shares; no I/O, no server, wire, CLI or store',
+      severity: 'error',
+      from: { path: '^src/explain/' },
+      to: { pathNot: '^src/(policy|arn|explain)/|^src/kube/(contracts|webhook/constants)\\.ts$|^src/sts/web-identity-context\\.ts$' },
+    },
+    {
       name: 'domain-not-wire-or-server',
       comment: 'domain code receives the store and blob store (the interfaces in store/store.ts, store/blob-store.ts) as parameters',
       severity: 'error',
@@ -48,9 +69,9 @@ module.exports = {
     },
     {
       name: 'kubernetes-client-confined',
-      comment: '@kubernetes/client-node is used by the webhook cache and the eksctl-style commands only',
+      comment: '@kubernetes/client-node is used by the webhook cache, the eksctl-style commands and (its YAML reader) irsa analyze only',
       severity: 'error',
-      from: { pathNot: '^src/(kube/webhook|eksctl)/kube-client\\.ts$' },
+      from: { pathNot: '^src/(kube/webhook|eksctl)/kube-client\\.ts$|^src/cli/analyze-io\\.ts$' },
       to: { path: 'node_modules/@kubernetes/client-node/' },
     },
     {

@@ -65,6 +65,18 @@ const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./webhook.js'),
   },
   {
+    name: 'explain',
+    summary: "Why can (or can't) a pod do X? The IRSA chain link by link, with the fix",
+    example: 'irsa explain --pod weasel/app --action s3:ListBucket --resource arn:aws:s3:::weasel-images',
+    load: async () => (await import('./explain.js')).explainCommand,
+  },
+  {
+    name: 'doctor',
+    summary: 'Check every IRSA link of every annotated ServiceAccount; non-zero exit when broken',
+    example: 'irsa doctor --namespace weasel',
+    load: async () => (await import('./explain.js')).doctorCommand,
+  },
+  {
     name: 'simulate',
     summary: 'Decide IAM requests as AWS does, with the reasons (JSON or JSON Lines in, JSON Lines out)',
     example: 'irsa simulate examples/walkthrough-s3.json --explain',

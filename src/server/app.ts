@@ -14,6 +14,7 @@ import type { SignedRequest } from '../wire/sigv4.js';
 import { AwsError } from '../aws/error.js';
 import { CredentialResolver, jsonAuthError } from './auth.js';
 import { DecisionLog } from './decision-log.js';
+import { EXPLAIN_PATHS, serveExplain, type ExplainEndpointDeps } from './explain-endpoint.js';
 import { newRequestId } from './request-id.js';
 import { routeAwsRequest, type ServiceName } from './routing.js';
 import { authenticateOr, requestFacts, type AwsRequest, type AwsServiceHandler, type ServiceContext } from './service-context.js';
@@ -177,7 +178,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   ]);
 
   const server: Server = createServer((req, res) => {
-    handle(handlers, req, res, { account: boot.account, started, store: store.backend }).catch((e: unknown) => {
+    handle(handlers, req, res, { account: boot.account, started, store: store.backend, explain: { ctx, cache, clusters: () => issuers.clusters } }).catch((e: unknown) => {
       log.error('request failed', e);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -338,7 +339,7 @@ async function handle(
   handlers: ReadonlyMap<ServiceName, AwsServiceHandler>,
   req: IncomingMessage,
   res: ServerResponse,
-  info: { account: string; started: number; store: string },
+  info: { account: string; started: number; store: string; explain: ExplainEndpointDeps },
 ): Promise<void> {
   const requestId = newRequestId();
   const rawUrl = req.url ?? '/';
@@ -346,6 +347,10 @@ async function handle(
   const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const rawQuery = q < 0 ? '' : rawUrl.slice(q + 1);
 
+  if (EXPLAIN_PATHS.has(rawPath)) {
+    await serveExplain(info.explain, req, res, requestId, rawPath, rawQuery);
+    return;
+  }
   if (rawPath === '/_irsa/health' && req.method === 'GET') {
     const body = JSON.stringify({ status: 'ok', account: info.account, store: info.store, uptimeSeconds: Math.round((Date.now() - info.started) / 1000) });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);

@@ -24,7 +24,7 @@ export interface ClusterApi {
 }
 
 /** Keeps each cluster's objects apart in the shared store. */
-function scopedStore(store: Store, cluster: string): Store {
+export function scopedStore(store: Store, cluster: string): Store {
   const prefix = `cluster/${cluster}/`;
   const wrap = (t: StoreTx): StoreTx => ({
     get: (kind, scope, key) => t.get(prefix + kind, scope, key),

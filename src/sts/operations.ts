@@ -6,17 +6,10 @@ import type { PolicyCache } from '../iam/principal-policies.js';
 import type { JwksClient } from '../oidc/jwks-client.js';
 import { decodeWebIdentityToken } from '../oidc/token.js';
 import { verifyWebIdentityToken } from '../oidc/verify.js';
-import {
-  PolicyError,
-  RequestContext,
-  authorizePrepared,
-  prepareRequest,
-  validatePolicy,
-  type ContextType,
-  type RequestPrincipal,
-} from '../policy/index.js';
+import { PolicyError, validatePolicy } from '../policy/index.js';
 import { cachedProviderByIssuer, cachedRole, trustPolicySet } from './lookups.js';
 import type { SessionClaims, SessionSealer } from './session.js';
+import { authorizeWebIdentity, sessionTagContext, webIdentityRequest } from './web-identity-context.js';
 
 /**
  * STS: GetCallerIdentity, AssumeRole and AssumeRoleWithWebIdentity with AWS's validation
@@ -88,11 +81,6 @@ function packedSize(policies: readonly string[] | undefined, tags: readonly (rea
   return Math.max(1, Math.ceil((plain / SESSION_POLICY_LIMIT) * 100 * 0.5));
 }
 
-function tagContext(tags: readonly (readonly [string, string])[]): { key: string; values: string[]; type?: ContextType }[] {
-  if (!tags.length) return [];
-  return [{ key: 'aws:TagKeys', values: tags.map(([k]) => k), type: 'stringList' }, ...tags.map(([k, v]) => ({ key: `aws:RequestTag/${k}`, values: [v] }))];
-}
-
 function sessionResponse(account: string, roleName: string, roleId: string, sessionName: string, issued: ReturnType<SessionSealer['issue']>, packed: number | undefined) {
   return {
     credentials: issued.credentials,
@@ -112,7 +100,7 @@ export async function assumeRole(deps: StsDeps, caller: Caller, facts: RequestFa
   const allTags = [...transitive, ...tags];
   const trust = trustPolicySet(deps.cache, role);
   const context = [
-    ...tagContext(tags),
+    ...sessionTagContext(tags),
     { key: 'sts:RoleSessionName', values: [input.roleSessionName as string] },
     ...(input.externalId !== undefined ? [{ key: 'sts:ExternalId', values: [input.externalId as string] }] : []),
     ...(input.sourceIdentity !== undefined ? [{ key: 'sts:SourceIdentity', values: [input.sourceIdentity as string] }] : []),
@@ -160,26 +148,18 @@ export async function assumeRoleWithWebIdentity(deps: StsDeps, input: Record<str
   const claims = verified.claims;
   const tags = sessionTagsFromClaims(claims[TAGS_CLAIM]);
   const sourceIdentity = typeof claims[SOURCE_IDENTITY_CLAIM] === 'string' ? (claims[SOURCE_IDENTITY_CLAIM] as string) : undefined;
-  const prefix = provider.url;
-  const ctx = new RequestContext()
-    .set(`${prefix}:aud`, [audience])
-    .set(`${prefix}:sub`, [verified.sub])
-    .set('aws:FederatedProvider', [provider.arn])
-    .set('sts:RoleSessionName', [input.roleSessionName as string]);
-  if (typeof claims['azp'] === 'string') ctx.set(`${prefix}:azp`, [claims['azp']]);
-  const amr = claims['amr'];
-  if (Array.isArray(amr)) ctx.set(`${prefix}:amr`, amr.map(String), 'stringList');
-  else if (typeof amr === 'string') ctx.set(`${prefix}:amr`, [amr]);
-  for (const e of tagContext(tags.tags)) ctx.set(e.key, e.values, e.type);
-  if (sourceIdentity !== undefined) ctx.set('sts:SourceIdentity', [sourceIdentity]);
-
-  const principal: RequestPrincipal = { kind: 'webIdentity', id: provider.arn, account: undefined, roleArn: undefined, sessionName: undefined };
-  const trust = trustPolicySet(deps.cache, role);
-  const actions = ['sts:AssumeRoleWithWebIdentity', ...(tags.tags.length ? ['sts:TagSession'] : []), ...(sourceIdentity !== undefined ? ['sts:SetSourceIdentity'] : [])];
-  for (const action of actions) {
-    const d = authorizePrepared(prepareRequest(principal, action, role.arn, ctx), { resource: trust, resourceAccount: account, resourcePolicyRequired: true });
-    if (d.decision !== 'allowed') throw denied();
-  }
+  // The same request the explainer builds (src/explain/trust.ts): one builder, one decision.
+  const request = webIdentityRequest({
+    providerArn: provider.arn,
+    providerUrl: provider.url,
+    audience,
+    subject: verified.sub,
+    claims,
+    roleSessionName: input.roleSessionName as string,
+    tags: tags.tags,
+    sourceIdentity,
+  });
+  if (!authorizeWebIdentity(request, role.arn, account, trustPolicySet(deps.cache, role)).allowed) throw denied();
 
   const duration = (input.durationSeconds as number | undefined) ?? 3600;
   if (duration > role.maxSessionDuration) throw stsError.validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
