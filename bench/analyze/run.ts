@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { readAccountDetails, readManifestDir } from '../../src/cli/analyze-io.js';
-import type { AccountModel, RoleModel } from '../../src/explain/account.js';
-import type { ClusterModel } from '../../src/explain/manifests.js';
-import { RequestContext, authorize, principalFromString, type DecisionKind } from '../../src/policy/index.js';
-import { authorizeWebIdentity, webIdentityRequest } from '../../src/sts/web-identity-context.js';
+import type { AccountModel } from '../../src/explain/account.js';
+import { analysisWorld, whoCan, type AnalysisInput } from '../../src/explain/analyze.js';
+import { explain } from '../../src/explain/explain.js';
+import type { ExplainReport } from '../../src/explain/report.js';
 import { formatInt, percentile } from '../lib/stats.js';
 import { markdownTable } from '../lib/table.js';
 import { generate, rng } from './generate.js';
@@ -111,46 +111,21 @@ async function child(dir: string, prepared: boolean): Promise<ChildResult> {
     compileAllMs = performance.now() - t0;
   }
 
-  const providerArn = `arn:aws:iam::${g.account}:oidc-provider/${g.issuer}`;
-  const requestContext = (): RequestContext => new RequestContext().set('aws:SecureTransport', ['true'], 'boolean').set('aws:RequestedRegion', ['us-east-1']);
-
-  const trusted = (role: RoleModel, ns: string, sa: string): boolean => {
-    const req = webIdentityRequest({ providerArn, providerUrl: g.issuer, audience: 'sts.amazonaws.com', subject: `system:serviceaccount:${ns}:${sa}`, claims: {}, roleSessionName: 'bench' });
-    return authorizeWebIdentity(req, role.arn, g.account, role.trust).allowed;
-  };
-  const permitted = (role: RoleModel, action: string, resource: string): DecisionKind => {
-    const principal = principalFromString(`arn:aws:sts::${g.account}:assumed-role/${role.name}/bench`, role.arn);
-    if (!principal) throw new Error(`no principal for ${role.arn}`);
-    return authorize({ principal, action, resource, context: requestContext() }, { identity: role.identity, boundary: role.boundary }).decision;
-  };
-
-  type Answer = 'allowed' | 'denied' | 'notTrusted' | 'noRole' | 'noAnnotation';
-  /** `--can NS/SA ACTION RESOURCE`: ServiceAccount → role annotation → trust → permissions. */
-  const can = (c: ClusterModel, a: AccountModel, ns: string, sa: string, action: string, resource: string): Answer => {
-    const obj = c.serviceAccount(ns, sa);
-    const arn = obj?.metadata?.annotations?.['eks.amazonaws.com/role-arn'];
-    if (!arn) return 'noAnnotation';
-    const role = a.role(arn);
-    if (!role) return 'noRole';
-    if (!trusted(role, ns, sa)) return 'notTrusted';
-    return permitted(role, action, resource) === 'allowed' ? 'allowed' : 'denied';
-  };
-  /** `--who-can ACTION RESOURCE`: every ServiceAccount whose role is trusted and allowed. */
-  const saByRole = new Map<string, { ns: string; sa: string }[]>();
-  for (const s of cluster.serviceAccounts()) {
-    const arn = s.metadata?.annotations?.['eks.amazonaws.com/role-arn'];
-    if (arn) (saByRole.get(arn) ?? saByRole.set(arn, []).get(arn))?.push({ ns: s.metadata?.namespace as string, sa: s.metadata?.name as string });
-  }
-  const whoCan = (a: AccountModel, action: string, resource: string): { candidates: number; allowedRoles: number; serviceAccounts: string[] } => {
-    const found: string[] = [];
-    const candidates = a.candidateRoles(action);
-    let allowedRoles = 0;
-    for (const role of candidates) {
-      if (permitted(role, action, resource) !== 'allowed') continue;
-      allowedRoles++;
-      for (const s of saByRole.get(role.arn) ?? []) if (trusted(role, s.ns, s.sa)) found.push(`${s.ns}/${s.sa}`);
-    }
-    return { candidates: candidates.length, allowedRoles, serviceAccounts: found };
+  // The questions `irsa analyze` answers, through the same functions (src/explain/analyze.ts).
+  const input: AnalysisInput = { account, cluster, issuer: `https://${g.issuer}`, now: new Date() };
+  const world = analysisWorld(input);
+  const context = [
+    { key: 'aws:SecureTransport', values: ['true'], type: 'boolean' as const },
+    { key: 'aws:RequestedRegion', values: ['us-east-1'] },
+  ];
+  type Answer = ExplainReport['verdict'];
+  /** `--can NS/SA ACTION RESOURCE`: the whole chain, as irsa explain reports it. */
+  const can = async (ns: string, sa: string, action: string, resource: string): Promise<Answer> =>
+    (await explain(world, { namespace: ns, serviceAccount: sa, action, resource, context })).verdict;
+  /** `--who-can ACTION RESOURCE`. */
+  const whoCanQ = (action: string, resource: string): { candidates: number; allowedRoles: number; serviceAccounts: string[] } => {
+    const r = whoCan(input, action, resource, context);
+    return { candidates: r.evaluated, allowedRoles: new Set(r.entries.map((e) => e.role)).size + r.rolesWithoutServiceAccount.length, serviceAccounts: r.entries.map((e) => e.serviceAccount) };
   };
 
   const rand = rng(SEED + 1);
@@ -163,34 +138,36 @@ async function child(dir: string, prepared: boolean): Promise<ChildResult> {
   const sas = cluster.serviceAccounts();
   const canQs = Array.from({ length: CAN }, () => ({ sa: pick(sas), ...question() }));
   const whoQs = Array.from({ length: WHO_CAN }, question);
-  const time = <T>(fn: () => T): { value: T; ms: number } => {
-    const s = performance.now();
-    const value = fn();
-    return { value, ms: performance.now() - s };
+  const time = async <T>(fn: () => T | Promise<T>): Promise<{ value: T; ms: number }> => {
+    const st = performance.now();
+    const value = await fn();
+    return { value, ms: performance.now() - st };
   };
   const canAnswers: Record<string, number> = {};
   let whoCandidates = 0;
   let whoAllowedRoles = 0;
   let whoServiceAccounts = 0;
-  const pass = (record: boolean): { can: number[]; whoCan: number[] } => {
-    const canTimes = canQs.map((q) => {
-      const r = time(() => can(cluster, account, q.sa.metadata?.namespace as string, q.sa.metadata?.name as string, q.action, q.resource));
+  const pass = async (record: boolean): Promise<{ can: number[]; whoCan: number[] }> => {
+    const canTimes: number[] = [];
+    for (const q of canQs) {
+      const r = await time(() => can(q.sa.metadata?.namespace as string, q.sa.metadata?.name as string, q.action, q.resource));
       if (record) canAnswers[r.value] = (canAnswers[r.value] ?? 0) + 1;
-      return r.ms;
-    });
-    const whoTimes = whoQs.map((q) => {
-      const r = time(() => whoCan(account, q.action, q.resource));
+      canTimes.push(r.ms);
+    }
+    const whoTimes: number[] = [];
+    for (const q of whoQs) {
+      const r = await time(() => whoCanQ(q.action, q.resource));
       if (record) {
         whoCandidates += r.value.candidates;
         whoAllowedRoles += r.value.allowedRoles;
         whoServiceAccounts += r.value.serviceAccounts.length;
       }
-      return r.ms;
-    });
+      whoTimes.push(r.ms);
+    }
     return { can: canTimes, whoCan: whoTimes };
   };
-  const first = pass(true);
-  const second = pass(false);
+  const first = await pass(true);
+  const second = await pass(false);
   return {
     loadMs,
     manifestsMs,

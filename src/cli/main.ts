@@ -77,6 +77,12 @@ const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./explain.js')).doctorCommand,
   },
   {
+    name: 'analyze',
+    summary: 'What-if, offline: --can NS/SA ACTION RESOURCE / --who-can over an exported account and manifests',
+    example: 'irsa analyze --account-details details.json --manifests k8s/ --issuer URL --who-can s3:GetObject arn:aws:s3:::b/k',
+    load: () => import('./analyze.js'),
+  },
+  {
     name: 'simulate',
     summary: 'Decide IAM requests as AWS does, with the reasons (JSON or JSON Lines in, JSON Lines out)',
     example: 'irsa simulate examples/walkthrough-s3.json --explain',
@@ -91,6 +97,11 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `irsa … | head`: a reader that goes away ends the output, not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());

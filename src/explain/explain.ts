@@ -1,4 +1,4 @@
-import { RequestContext, type ContextType, type PolicySet, type RequestPrincipal } from '../policy/index.js';
+import { CONTEXT_TYPES, RequestContext, type ContextType, type PolicySet, type RequestPrincipal } from '../policy/index.js';
 import { walkChain, link, type ChainRequest, type ChainState } from './chain.js';
 import { explainPermissions, type PermissionExplanation } from './permissions.js';
 import type { ExplainReport, Finding, Link } from './report.js';
@@ -52,30 +52,40 @@ function trustLink(world: ExplainWorld, s: ChainState): { link: Link; explanatio
   return { link: link('trust', status, `trust policy of ${s.role.name}${e.allowed ? ' admits the token' : ' does not admit the token'}`, facts, [...e.findings]), explanation: e };
 }
 
-/** The request as the role session would make it: the keys every assumed-role request carries, then the caller's. */
-async function permissionsFor(world: ExplainWorld, s: ChainState, action: string, resource: string, req: ExplainRequest): Promise<PermissionExplanation> {
-  const role = s.role as NonNullable<ChainState['role']>;
-  const session = req.sessionName ?? 'irsa-explain';
-  const principal: RequestPrincipal = { kind: 'assumedRole', id: `arn:${world.iam.partition}:sts::${world.iam.account}:assumed-role/${role.name}/${session}`, account: world.iam.account, roleArn: role.arn, sessionName: session };
+/** The principal and request context of a session of `role` obtained through web identity, with the caller's extra keys. */
+export function sessionRequest(
+  world: Pick<ExplainWorld, 'iam' | 'now' | 'secureTransport'>,
+  role: { readonly arn: string; readonly name: string; readonly roleId: string },
+  providerArn: string | undefined,
+  extra: ExplainRequest['context'] = [],
+  sessionName = 'irsa-explain',
+): { principal: RequestPrincipal; context: RequestContext } {
+  const principal: RequestPrincipal = { kind: 'assumedRole', id: `arn:${world.iam.partition}:sts::${world.iam.account}:assumed-role/${role.name}/${sessionName}`, account: world.iam.account, roleArn: role.arn, sessionName };
   const now = world.now;
   const iso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const ctx = new RequestContext()
+  const context = new RequestContext()
     .set('aws:CurrentTime', [iso], 'date')
     .set('aws:EpochTime', [String(Math.floor(now.getTime() / 1000))], 'date')
     .set('aws:PrincipalAccount', [world.iam.account])
     .set('aws:PrincipalArn', [role.arn])
     .set('aws:PrincipalType', ['AssumedRole'])
-    .set('aws:userid', [`${role.roleId}:${session}`])
+    .set('aws:userid', [`${role.roleId}:${sessionName}`])
     .set('aws:TokenIssueTime', [iso], 'date')
-    .set('aws:SecureTransport', ['false'], 'boolean');
-  if (s.provider) ctx.set('aws:FederatedProvider', [s.provider.arn]);
-  for (const c of req.context ?? []) ctx.set(c.key, c.values, c.type);
+    .set('aws:SecureTransport', [world.secureTransport ? 'true' : 'false'], 'boolean');
+  if (providerArn) context.set('aws:FederatedProvider', [providerArn]);
+  for (const c of extra) context.set(c.key, c.values, c.type);
+  return { principal, context };
+}
+
+async function permissionsFor(world: ExplainWorld, s: ChainState, action: string, resource: string, req: ExplainRequest): Promise<PermissionExplanation> {
+  const role = s.role as NonNullable<ChainState['role']>;
+  const { principal, context } = sessionRequest(world, role, s.provider?.arn, req.context, req.sessionName);
   const rp = world.iam.resourcePolicy ? await world.iam.resourcePolicy(resource) : undefined;
   return explainPermissions({
     principal,
     action,
     resource,
-    context: ctx,
+    context,
     identity: role.identity,
     boundary: role.boundary,
     session: req.sessionPolicy,
@@ -170,3 +180,20 @@ export async function explainRecorded(world: ExplainWorld, requestId: string, en
     links,
   };
 }
+
+/** `key=type:value[,value…]` (type optional, default string), as `irsa explain --context` takes it. */
+export function parseContextArg(arg: string, bad: (m: string) => Error): { key: string; values: string[]; type?: ContextType } {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw bad(`context must be KEY=TYPE:VALUE, got "${arg}".`);
+  const key = arg.slice(0, eq);
+  let rest = arg.slice(eq + 1);
+  let type: ContextType | undefined;
+  const colon = rest.indexOf(':');
+  if (colon > 0 && (CONTEXT_TYPES as readonly string[]).includes(rest.slice(0, colon))) {
+    type = rest.slice(0, colon) as ContextType;
+    rest = rest.slice(colon + 1);
+  }
+  const values = type?.endsWith('List') ? rest.split(',') : [rest];
+  return { key, values, ...(type ? { type } : {}) };
+}
+

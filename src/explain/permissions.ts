@@ -658,7 +658,19 @@ const AWS_KINDS: ReadonlySet<RequestPrincipal['kind']> = new Set(['root', 'user'
 export function statementLabel(r: Pick<StatementRef, 'policyType' | 'policyId' | 'statementIndex' | 'sid'>, trust = false): string {
   const sid = r.sid !== undefined && r.sid !== '' ? ` (Sid "${clip(r.sid, 80)}")` : '';
   const type = trust ? 'trust policy' : policyTypeName(r.policyType);
-  return `Statement[${r.statementIndex}]${sid} of ${type} ${clip(r.policyId, 200)}`;
+  return `Statement[${r.statementIndex}]${sid} of ${type} ${clip(policyName(r.policyId), 200)}`;
+}
+
+/**
+ * Policy ids as the server and the account model make them, said the way a person would:
+ * `arn:…:role/R:inline/P` → `P (inline in role R)`, `arn:…:policy/P:v2` → `P (arn:…:policy/P, v2)`.
+ */
+function policyName(id: string): string {
+  const inline = /^arn:[^:]*:iam::\d{12}:(role|user)\/(?:.*\/)?([^/:]+):inline\/(.+)$/.exec(id);
+  if (inline) return `${inline[3]} (inline in ${inline[1]} ${inline[2]})`;
+  const managed = /^(arn:[^:]*:iam::(?:\d{12}|aws):policy\/(?:.*\/)?([^/:]+)):(v\d+)$/.exec(id);
+  if (managed) return `${managed[2]} (${managed[1]}, ${managed[3]})`;
+  return id;
 }
 
 /**

@@ -74,4 +74,6 @@ export interface ExplainWorld {
   readonly now: Date;
   /** The AWS action catalog, to name the ARN form an action needs (bucket vs object). */
   readonly catalog?: ActionCatalog | undefined;
+  /** aws:SecureTransport of the requests asked about: false for irsa-local's http:// endpoint, true for AWS (offline analysis). */
+  readonly secureTransport?: boolean;
 }

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../aws/error.js';
 import { IamDataCatalog } from '../catalog/iam-data.js';
-import { doctor, explain, explainRecorded, type ExplainRequest } from '../explain/explain.js';
+import { doctor, explain, explainRecorded, parseContextArg, type ExplainRequest } from '../explain/explain.js';
 import type { PolicyCache } from '../iam/principal-policies.js';
-import { loadPolicy, PolicySet, type ContextType } from '../policy/index.js';
-import { CONTEXT_TYPES } from '../policy/context.js';
+import { loadPolicy, PolicySet } from '../policy/index.js';
 import type { SignedRequest } from '../wire/sigv4.js';
 import { jsonAuthError } from './auth.js';
 import type { RunningCluster } from './clusters.js';
@@ -115,22 +114,6 @@ export function explainRequestFrom(q: URLSearchParams): ExplainRequest {
     ...(context.length ? { context } : {}),
     ...(container ? { container } : {}),
   };
-}
-
-/** `key=type:value[,value…]` (type optional, default string), as `irsa explain --context` takes it. */
-export function parseContextArg(arg: string, bad: (m: string) => Error): { key: string; values: string[]; type?: ContextType } {
-  const eq = arg.indexOf('=');
-  if (eq <= 0) throw bad(`context must be KEY=TYPE:VALUE, got "${arg}".`);
-  const key = arg.slice(0, eq);
-  let rest = arg.slice(eq + 1);
-  let type: ContextType | undefined;
-  const colon = rest.indexOf(':');
-  if (colon > 0 && (CONTEXT_TYPES as readonly string[]).includes(rest.slice(0, colon))) {
-    type = rest.slice(0, colon) as ContextType;
-    rest = rest.slice(colon + 1);
-  }
-  const values = type?.endsWith('List') ? rest.split(',') : [rest];
-  return { key, values, ...(type ? { type } : {}) };
 }
 
 /** The claims of a JWT the user has in hand (`--token`), read without verifying it: the chain checks issuer, expiry and subject. */
