@@ -97,6 +97,7 @@ export function analysisWorld(input: AnalysisInput): ExplainWorld {
         const r = account.role(arn);
         return r && r.arn === arn ? roleView(r) : undefined;
       },
+      rolesTrusting: async (text) => [...account.roles()].filter((r) => r.trustDocument.includes(text)).map(roleView),
     },
   };
 }

@@ -352,13 +352,14 @@ export function looksLikeRoleAnnotation(key: string, roleKey: string): boolean {
   return editDistance(key.toLowerCase(), roleKey) <= 3;
 }
 
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 4;
+/** Levenshtein distance, or `cap` once it is certain to be at least that. */
+export function editDistance(a: string, b: string, cap = 4): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
-  return prev[b.length] as number;
+  return Math.min(prev[b.length] as number, cap);
 }

@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../kube/webhook/constants.js';
-import { walkChain, looksLikeRoleAnnotation } from './chain.js';
+import { editDistance, looksLikeRoleAnnotation, walkChain } from './chain.js';
 import type { Finding, LinkStatus } from './report.js';
 import { admittedServiceAccounts, explainTrust } from './trust.js';
 import type { ExplainWorld } from './world.js';
@@ -10,9 +10,9 @@ import type { ExplainWorld } from './world.js';
  * anything is broken, so CI can gate on it.
  */
 export interface DoctorItem {
-  /** `ServiceAccount NS/NAME` or `pod NS/NAME`. */
+  /** `ServiceAccount NS/NAME`, `pod NS/NAME` or `role NAME`. */
   readonly subject: string;
-  readonly kind: 'serviceAccount' | 'pod';
+  readonly kind: 'serviceAccount' | 'pod' | 'role';
   readonly status: LinkStatus;
   readonly roleArn?: string;
   readonly findings: readonly Finding[];
@@ -90,9 +90,79 @@ export async function doctor(world: ExplainWorld, filter: { namespace?: string; 
       items.push({ subject: `pod ${namespace}/${pod.metadata?.name ?? ''}`, kind: 'pod', status: hook.status, ...(p.roleArn ? { roleArn: p.roleArn } : {}), findings: [...hook.findings] });
     }
   }
+  // Roles that trust this cluster's provider but admit none of its ServiceAccounts: a typo or a
+  // wrong namespace in `:sub` that no annotated ServiceAccount has surfaced yet.
+  const providers = await world.iam.providers();
+  const issuer = world.cluster.issuerUrl?.replace(/^https:\/\//, '');
+  const provider = providers.find((p) => p.url === issuer);
+  if (provider && filter.serviceAccount === undefined && world.iam.rolesTrusting) {
+    const covered = new Set(items.map((i) => i.roleArn));
+    const all = everyone.map((e) => `${e.namespace}/${e.name}`);
+    for (const role of await world.iam.rolesTrusting(provider.url)) {
+      if (covered.has(role.arn)) continue;
+      let admitted: string[];
+      try {
+        admitted = admittedServiceAccounts(role.trust, provider, everyone, world.cluster.webhook.audience, role.arn).map((a) => `${a.namespace}/${a.name}`);
+      } catch {
+        continue;
+      }
+      if (admitted.length) continue;
+      const expected = subjectsExpected(role.trustDocument, provider.url);
+      if (filter.namespace !== undefined && !expected.some((e) => e.startsWith(`system:serviceaccount:${filter.namespace}:`))) continue;
+      const near = expected.map((e) => closest(e.replace(/^system:serviceaccount:/, '').replace(':', '/'), all)).find((n) => n !== undefined);
+      items.push({
+        subject: `role ${role.name}`,
+        kind: 'role',
+        status: 'warning',
+        roleArn: role.arn,
+        findings: [
+          {
+            code: 'trust.admitsNoServiceAccount',
+            message: `Role ${role.name} trusts this cluster's provider but admits none of its ServiceAccounts${expected.length ? ` (it expects ${list(expected)})` : ''}.`,
+            ...(near ? { fix: `did you mean ${near}? set the :sub condition to system:serviceaccount:${near.replace('/', ':')}` } : {}),
+            details: { expected },
+          },
+        ],
+      });
+    }
+  }
   return { schema: 'irsa.doctor/v1', ok: !items.some((i) => i.status === 'broken'), items };
 }
 
 function list(items: readonly string[]): string {
   return items.length > 5 ? `${items.slice(0, 5).join(', ')} and ${items.length - 5} more` : items.join(', ');
+}
+
+/** The `<url>:sub` values a trust policy names (from its text: any operator), for messages. */
+function subjectsExpected(trustDocument: string, url: string): string[] {
+  const out = new Set<string>();
+  try {
+    const doc = JSON.parse(trustDocument) as { Statement?: unknown };
+    const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    for (const st of statements as { Condition?: Record<string, Record<string, unknown>> }[]) {
+      for (const block of Object.values(st?.Condition ?? {})) {
+        for (const [k, v] of Object.entries(block ?? {})) {
+          if (k.toLowerCase() !== `${url}:sub`.toLowerCase()) continue;
+          for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string') out.add(x);
+        }
+      }
+    }
+  } catch {
+    // The trust policy validated when it was stored; a document that does not parse names nothing.
+  }
+  return [...out];
+}
+
+/** The candidate within three edits of `want`, if any. */
+function closest(want: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 4;
+  for (const c of candidates) {
+    const d = editDistance(want, c, bestD);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
 }

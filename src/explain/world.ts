@@ -59,6 +59,8 @@ export interface IamView {
   providers(): Promise<ProviderView[]>;
   /** A role by ARN; undefined when it is not in this account or does not exist. */
   role(arn: string): Promise<RoleView | undefined>;
+  /** Every role whose trust policy text mentions `text` (the doctor asks for its provider's URL); optional. */
+  rolesTrusting?(text: string): Promise<RoleView[]>;
   /** A resource's own policy (an S3 bucket policy, a secret's resource policy), when the view can read it. */
   resourcePolicy?(resourceArn: string): Promise<{ readonly set: PolicySet; readonly account: string } | undefined>;
   /**

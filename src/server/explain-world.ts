@@ -62,6 +62,16 @@ export function storeWorld(options: {
       };
       return view;
     },
+    rolesTrusting: async (text) => {
+      const docs = await options.store.read((t) => t.list<RoleDoc>(K.role, options.account));
+      const out: RoleView[] = [];
+      for (const { doc } of docs) {
+        if (!doc.assumeRolePolicyDocument.includes(text)) continue;
+        const view = await iam.role(doc.arn);
+        if (view) out.push(view);
+      }
+      return out;
+    },
     resourcePolicy: async (resourceArn) => {
       const m = /^arn:[^:]+:s3:::([^/]+)/.exec(resourceArn);
       if (!m) return undefined;

@@ -301,6 +301,31 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
     removeDir(work);
   });
 
+  it('doctor: a role whose trust policy admits no ServiceAccount of the cluster (a typo in :sub), with the likely one', async () => {
+    const issuer = aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env).stdout.trim();
+    const url = issuer.replace(/^https:\/\//, '');
+    const work = mkdtempSync(join(tmpdir(), 'irsa-explain-orphan-'));
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${url}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { [`${url}:aud`]: 'sts.amazonaws.com', [`${url}:sub`]: 'system:serviceaccount:weasel:weasel-eks-pod-sx' } },
+        },
+      ],
+    };
+    writeFileSync(join(work, 'trust.json'), JSON.stringify(trust));
+    assert.equal(aws(['iam', 'create-role', '--role-name', 'orphan', '--assume-role-policy-document', 'file://trust.json'], srv.env, work).status, 0);
+    const d = await irsaAsync(['doctor', '--data-dir', srv.dataDir, '--output', 'json']);
+    const item = (JSON.parse(d.stdout) as DoctorReport).items.find((i) => i.subject === 'role orphan');
+    assert.equal(item?.status, 'warning', d.stdout);
+    assert.equal(item?.findings[0]?.code, 'trust.admitsNoServiceAccount');
+    assert.match(item?.findings[0]?.fix ?? '', /did you mean weasel\/weasel-eks-pod-sa\?/);
+    removeDir(work);
+  });
+
   it('--request-id explains a denial that happened, from the decision log', async () => {
     const work = mkdtempSync(join(tmpdir(), 'irsa-explain-rid-'));
     writeFileSync(join(work, 'f'), 'x');
