@@ -16,6 +16,7 @@
  * Documents are written as objects, as the AWS CLI writes them; a share is URL-encoded strings, as
  * the raw API returns them. Deterministic for a seed.
  */
+import { rng } from '../../test/support/generator.js';
 
 export interface GenerateOptions {
   readonly roles: number;
@@ -53,17 +54,7 @@ export const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   bedrock: ['InvokeModel', 'InvokeModelWithResponseStream'],
 };
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 type Statement = Record<string, unknown>;
 

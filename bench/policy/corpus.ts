@@ -18,6 +18,7 @@ import {
   workloadScps,
   type NamedDoc,
 } from './policies.js';
+import { rng } from '../../test/support/generator.js';
 
 /**
  * The request corpus: a deterministic mix of S3, Secrets Manager, Bedrock and STS requests by the
@@ -45,18 +46,6 @@ export interface BenchCase {
   readonly scp?: readonly (readonly NamedDoc[])[];
   readonly resourcePolicy?: NamedDoc;
   readonly resourcePolicyKind?: 'resource' | 'trust';
-}
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Actor {

@@ -7,6 +7,7 @@ import { AccountDetailsError, loadAccountDetails, type AccountModel, type RoleMo
 import { readAccountDetails } from '../../src/cli/analyze-io.js';
 import { RequestContext, authorize, principalFromString, type DecisionKind, type RequestPrincipal } from '../../src/policy/index.js';
 import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
+import { rng } from '../support/generator.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -301,17 +302,6 @@ function nest(n: number): Json {
   return v;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Replaces one randomly chosen node of `j` with `value`. */
 function corrupt(j: Json, rand: () => number, value: unknown): void {

@@ -4,32 +4,16 @@
  * `kubectl get … -o yaml`. Offline answers must agree with `irsa explain` on the live installation.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WhoCanReport } from '../../src/explain/analyze.js';
 import type { ExplainReport } from '../../src/explain/report.js';
-import { podIdentity, type PodIdentity } from '../support/irsa-pod.js';
+import { mustKubectl, podIdentity, type PodIdentity } from '../support/irsa-pod.js';
 import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
-import { KUBECTL } from '../support/kube.js';
 import { irsaAsync } from '../support/run-cli.js';
 import { WALKTHROUGH_POLICY } from '../support/walkthrough-policy.js';
-
-function kubectl(srv: IrsaProcess, args: string[], input?: string): string {
-  const home = mkdtempSync(join(tmpdir(), 'irsa-analyze-kube-'));
-  const r = spawnSync(KUBECTL, ['--cache-dir', join(home, 'cache'), ...args], {
-    encoding: 'utf8',
-    input,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: srv.env['KUBECONFIG'] ?? '' },
-    timeout: 60_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  removeDir(home);
-  assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 describe('irsa analyze on an exported account and dumped manifests', { timeout: 600_000 }, () => {
   let srv: IrsaProcess;
@@ -42,23 +26,23 @@ describe('irsa analyze on an exported account and dumped manifests', { timeout: 
   before(async () => {
     srv = await startIrsa();
     work = mkdtempSync(join(tmpdir(), 'irsa-analyze-'));
-    kubectl(srv, ['create', 'namespace', 'weasel']);
+    mustKubectl(srv, ['create', 'namespace', 'weasel']);
     walk = await podIdentity(srv, { roleName: 'weasel-eks-pod-role', namespace: 'weasel', serviceAccount: 'weasel-eks-pod-sa', policy: WALKTHROUGH_POLICY });
-    kubectl(srv, ['annotate', 'serviceaccount', '-n', 'weasel', 'weasel-eks-pod-sa', `eks.amazonaws.com/role-arn=${walk.roleArn}`]);
+    mustKubectl(srv, ['annotate', 'serviceaccount', '-n', 'weasel', 'weasel-eks-pod-sa', `eks.amazonaws.com/role-arn=${walk.roleArn}`]);
     const objects = await podIdentity(srv, {
       roleName: 'objects-only',
       namespace: 'weasel',
       serviceAccount: 'objects-only',
       policy: { Version: '2012-10-17', Statement: [{ Sid: 'Objects', Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: 'arn:aws:s3:::weasel-images/*' }] },
     });
-    kubectl(srv, ['annotate', 'serviceaccount', '-n', 'weasel', 'objects-only', `eks.amazonaws.com/role-arn=${objects.roleArn}`]);
+    mustKubectl(srv, ['annotate', 'serviceaccount', '-n', 'weasel', 'objects-only', `eks.amazonaws.com/role-arn=${objects.roleArn}`]);
     issuer = aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env).stdout.trim();
     // The export and the dump, as a platform team would take them.
     const exported = aws(['iam', 'get-account-authorization-details'], srv.env, work);
     assert.equal(exported.status, 0, exported.stderr);
     writeFileSync(details(), exported.stdout);
     mkdirSync(manifests());
-    writeFileSync(join(manifests(), 'serviceaccounts.yaml'), kubectl(srv, ['get', 'serviceaccounts', '-A', '-o', 'yaml']));
+    writeFileSync(join(manifests(), 'serviceaccounts.yaml'), mustKubectl(srv, ['get', 'serviceaccounts', '-A', '-o', 'yaml']));
   });
   after(async () => {
     await srv?.stop();

@@ -11,28 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DoctorReport } from '../../src/explain/doctor.js';
 import type { ExplainReport } from '../../src/explain/report.js';
-import { podIdentity, type PodIdentity } from '../support/irsa-pod.js';
+import { mustKubectl, podIdentity, type PodIdentity } from '../support/irsa-pod.js';
 import { aws, removeDir, startIrsa, type IrsaProcess } from '../support/irsa-server.js';
-import { KUBECTL } from '../support/kube.js';
 import { irsaAsync } from '../support/run-cli.js';
 import { WALKTHROUGH_POLICY } from '../support/walkthrough-policy.js';
-
-function kubectl(srv: IrsaProcess, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const home = mkdtempSync(join(tmpdir(), 'irsa-explain-kube-'));
-  const r = spawnSync(KUBECTL, ['--cache-dir', join(home, 'cache'), ...args], {
-    encoding: 'utf8',
-    input,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: srv.env['KUBECONFIG'] ?? '' },
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function mustKubectl(srv: IrsaProcess, args: string[], input?: string): string {
-  const r = kubectl(srv, args, input);
-  assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 function podManifest(ns: string, name: string, sa: string, annotations: Record<string, string> = {}): string {
   return JSON.stringify({
@@ -56,6 +38,18 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
   let srv: IrsaProcess;
   let account = '';
   let healthy: PodIdentity;
+  /** A role trusting the cluster's provider with the given conditions (`URL` in a key stands for the provider's URL); its ARN. */
+  function roleTrusting(name: string, condition: Record<string, Record<string, string>>): string {
+    const url = aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env).stdout.trim().replace(/^https:\/\//, '');
+    const withUrl = Object.fromEntries(Object.entries(condition).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([k, v]) => [k.replace('URL', url), v]))]));
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${url}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: withUrl }] };
+    const work = mkdtempSync(join(tmpdir(), 'irsa-explain-role-'));
+    writeFileSync(join(work, 'trust.json'), JSON.stringify(trust));
+    const created = aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', 'file://trust.json'], srv.env, work);
+    removeDir(work);
+    assert.equal(created.status, 0, created.stderr);
+    return JSON.parse(created.stdout)['Role']['Arn'] as string;
+  }
   before(async () => {
     srv = await startIrsa();
     account = JSON.parse(aws(['sts', 'get-caller-identity'], srv.env).stdout)['Account'] as string;
@@ -177,17 +171,7 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
   });
 
   it('a trust policy without an aud condition works, with a warning', async () => {
-    const issuer = aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env).stdout.trim();
-    const url = issuer.replace(/^https:\/\//, '');
-    const work = mkdtempSync(join(tmpdir(), 'irsa-explain-noaud-'));
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${url}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${url}:sub`]: 'system:serviceaccount:weasel:noaud' } } }],
-    };
-    writeFileSync(join(work, 'trust.json'), JSON.stringify(trust));
-    const created = aws(['iam', 'create-role', '--role-name', 'noaud', '--assume-role-policy-document', 'file://trust.json'], srv.env, work);
-    assert.equal(created.status, 0, created.stderr);
-    const roleArn = JSON.parse(created.stdout)['Role']['Arn'] as string;
+    const roleArn = roleTrusting('noaud', { StringEquals: { 'URL:sub': 'system:serviceaccount:weasel:noaud' } });
     mustKubectl(srv, ['create', 'serviceaccount', 'noaud', '-n', 'weasel']);
     mustKubectl(srv, ['annotate', 'serviceaccount', '-n', 'weasel', 'noaud', `eks.amazonaws.com/role-arn=${roleArn}`]);
     const { status, report } = await explainJson(srv, ['--service-account', 'weasel/noaud']);
@@ -200,7 +184,6 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
     const item = (JSON.parse(d.stdout) as DoctorReport).items[0];
     assert.ok(item?.findings.some((f) => f.code === 'role.grantsNothing'), d.stdout);
     assert.equal(d.status, 0, 'warnings do not fail doctor');
-    removeDir(work);
   });
 
   it('audience mismatch: the ServiceAccount asks for an audience the provider does not list', async () => {
@@ -272,24 +255,7 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
   });
 
   it('a StringLike wildcard that matches a whole namespace: allowed, with warnings from explain and doctor', async () => {
-    const issuer = aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env).stdout.trim();
-    const url = issuer.replace(/^https:\/\//, '');
-    const work = mkdtempSync(join(tmpdir(), 'irsa-explain-wild-'));
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${url}` },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${url}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${url}:sub`]: 'system:serviceaccount:weasel:*' } },
-        },
-      ],
-    };
-    writeFileSync(join(work, 'trust.json'), JSON.stringify(trust));
-    const created = aws(['iam', 'create-role', '--role-name', 'wild', '--assume-role-policy-document', 'file://trust.json'], srv.env, work);
-    assert.equal(created.status, 0, created.stderr);
-    const roleArn = JSON.parse(created.stdout)['Role']['Arn'] as string;
+    const roleArn = roleTrusting('wild', { StringEquals: { 'URL:aud': 'sts.amazonaws.com' }, StringLike: { 'URL:sub': 'system:serviceaccount:weasel:*' } });
     mustKubectl(srv, ['create', 'serviceaccount', 'wild', '-n', 'weasel']);
     mustKubectl(srv, ['annotate', 'serviceaccount', '-n', 'weasel', 'wild', `eks.amazonaws.com/role-arn=${roleArn}`]);
     const { report } = await explainJson(srv, ['--service-account', 'weasel/wild']);
@@ -298,32 +264,15 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
     const d = await irsaAsync(['doctor', '--data-dir', srv.dataDir, '--namespace', 'weasel', '--service-account', 'wild', '--output', 'json']);
     const item = (JSON.parse(d.stdout) as DoctorReport).items[0];
     assert.ok(item?.findings.some((f) => f.code === 'trust.admitsSeveral'), d.stdout);
-    removeDir(work);
   });
 
   it('doctor: a role whose trust policy admits no ServiceAccount of the cluster (a typo in :sub), with the likely one', async () => {
-    const issuer = aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env).stdout.trim();
-    const url = issuer.replace(/^https:\/\//, '');
-    const work = mkdtempSync(join(tmpdir(), 'irsa-explain-orphan-'));
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${url}` },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${url}:aud`]: 'sts.amazonaws.com', [`${url}:sub`]: 'system:serviceaccount:weasel:weasel-eks-pod-sx' } },
-        },
-      ],
-    };
-    writeFileSync(join(work, 'trust.json'), JSON.stringify(trust));
-    assert.equal(aws(['iam', 'create-role', '--role-name', 'orphan', '--assume-role-policy-document', 'file://trust.json'], srv.env, work).status, 0);
+    roleTrusting('orphan', { StringEquals: { 'URL:aud': 'sts.amazonaws.com', 'URL:sub': 'system:serviceaccount:weasel:weasel-eks-pod-sx' } });
     const d = await irsaAsync(['doctor', '--data-dir', srv.dataDir, '--output', 'json']);
     const item = (JSON.parse(d.stdout) as DoctorReport).items.find((i) => i.subject === 'role orphan');
     assert.equal(item?.status, 'warning', d.stdout);
     assert.equal(item?.findings[0]?.code, 'trust.admitsNoServiceAccount');
     assert.match(item?.findings[0]?.fix ?? '', /did you mean weasel\/weasel-eks-pod-sa\?/);
-    removeDir(work);
   });
 
   it('--request-id explains a denial that happened, from the decision log', async () => {

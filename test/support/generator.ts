@@ -19,6 +19,12 @@ export const ACCOUNT_B = '444455556666';
 
 // ---- random ---------------------------------------------------------------------------------
 
+/** The same generator as a function returning [0, 1), for code that only needs numbers. */
+export function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
+}
+
 /** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
 export class Rng {
   private state: number;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aws, awsEnv, type IrsaProcess } from './irsa-server.js';
@@ -43,14 +43,25 @@ function ok(r: { status: number | null; stdout: string; stderr: string }, what: 
   return r.stdout;
 }
 
-function kubectl(srv: IrsaProcess, args: string[]): { status: number | null; stdout: string; stderr: string } {
+/** Real kubectl against the server's clusters (its kubeconfig), with a clean home and `input` on stdin. */
+export function kubectl(srv: IrsaProcess, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const home = mkdtempSync(join(tmpdir(), 'irsa-pod-kube-'));
   const r = spawnSync(KUBECTL, ['--cache-dir', join(home, 'cache'), ...args], {
     encoding: 'utf8',
+    input,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: srv.env['KUBECONFIG'] ?? '' },
     timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
   });
+  rmSync(home, { recursive: true, force: true });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** kubectl that must succeed: its stdout. */
+export function mustKubectl(srv: IrsaProcess, args: string[], input?: string): string {
+  const r = kubectl(srv, args, input);
+  assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 export async function podIdentity(srv: IrsaProcess, options: PodIdentityOptions): Promise<PodIdentity> {
