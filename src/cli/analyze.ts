@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { IamDataCatalog } from '../catalog/iam-data.js';
 import { analysisWorld, whoCan, type AnalysisInput, type WhoCanReport } from '../explain/analyze.js';
 import { explain, parseContextArg } from '../explain/explain.js';
 import { colors, renderReport } from './explain.js';
+import { commandArgs } from './args.js';
 import { ExitError, UsageError } from './errors.js';
 
 const HELP = `Usage: irsa analyze --account-details FILE [--manifests DIR] [--issuer URL] QUESTION
@@ -30,31 +30,23 @@ Options:
 Exit status: 0 allowed (or someone can), 1 denied (or no one can), 2 bad usage or input.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | string[] | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'account-details': { type: 'string' },
-        manifests: { type: 'string' },
-        issuer: { type: 'string' },
-        can: { type: 'string' },
-        'who-can': { type: 'string' },
-        role: { type: 'string' },
-        context: { type: 'string', multiple: true },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values['help']) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const args = commandArgs(
+    argv,
+    {
+      'account-details': { type: 'string' },
+      manifests: { type: 'string' },
+      issuer: { type: 'string' },
+      can: { type: 'string' },
+      'who-can': { type: 'string' },
+      role: { type: 'string' },
+      context: { type: 'string', multiple: true },
+      output: { type: 'string' },
+    },
+    HELP,
+    true,
+  );
+  if (!args) return 0;
+  const { values, positionals } = args;
   const file = values['account-details'] as string | undefined;
   if (!file) throw new UsageError(`--account-details FILE is required\n\n${HELP}`);
   const can = values['can'] as string | undefined;

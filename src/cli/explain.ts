@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { DoctorReport } from '../explain/doctor.js';
 import type { ExplainReport, Link, LinkStatus } from '../explain/report.js';
 import { clientEnvironment } from '../server/client-env.js';
 import { defaultDataDir } from '../server/data-dir.js';
 import { signGet } from '../wire/sigv4/sign.js';
+import { commandArgs, type ParsedValues } from './args.js';
 import { ExitError, UsageError } from './errors.js';
 
 const EXPLAIN_HELP = `Usage: irsa explain --pod NS/POD [--action ACTION --resource ARN] [options]
@@ -66,12 +66,8 @@ async function call(dataDir: string, path: string, params: URLSearchParams): Pro
   return body;
 }
 
-function parse(argv: string[], options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>, help: string): Record<string, string | string[] | boolean | undefined> {
-  try {
-    return parseArgs({ args: argv, options: { ...options, output: { type: 'string' }, cluster: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${help}`);
-  }
+function parse(argv: string[], options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>, help: string): ParsedValues | undefined {
+  return commandArgs(argv, { ...options, output: { type: 'string' }, cluster: { type: 'string' }, 'data-dir': { type: 'string' } }, help)?.values;
 }
 
 function outputMode(v: unknown): 'text' | 'json' {
@@ -87,10 +83,7 @@ export const explainCommand = {
       { pod: { type: 'string' }, 'service-account': { type: 'string' }, action: { type: 'string' }, resource: { type: 'string' }, context: { type: 'string', multiple: true }, container: { type: 'string' }, 'request-id': { type: 'string' }, token: { type: 'string' }, 'session-policy': { type: 'string' } },
       EXPLAIN_HELP,
     );
-    if (v['help']) {
-      process.stdout.write(`${EXPLAIN_HELP}\n`);
-      return 0;
-    }
+    if (!v) return 0;
     const output = outputMode(v['output']);
     const q = new URLSearchParams();
     if (v['request-id'] !== undefined) {
@@ -98,6 +91,8 @@ export const explainCommand = {
       q.set('requestId', String(v['request-id']));
     } else {
       if ((v['pod'] === undefined) === (v['service-account'] === undefined)) throw new UsageError(`give --pod NS/POD or --service-account NS/SA\n\n${EXPLAIN_HELP}`);
+      const target = String(v['pod'] ?? v['service-account']);
+      if (!/^[^/\s]+\/[^/\s]+$/.test(target)) throw new UsageError(`${v['pod'] !== undefined ? '--pod' : '--service-account'} takes NAMESPACE/NAME, got "${target}"`);
       if (v['pod'] !== undefined) q.set('pod', String(v['pod']));
       else q.set('serviceAccount', String(v['service-account']));
       if ((v['action'] === undefined) !== (v['resource'] === undefined)) throw new UsageError('--action and --resource go together');
@@ -119,10 +114,7 @@ export const explainCommand = {
 export const doctorCommand = {
   async run(argv: string[]): Promise<number> {
     const v = parse(argv, { namespace: { type: 'string' }, 'service-account': { type: 'string' } }, DOCTOR_HELP);
-    if (v['help']) {
-      process.stdout.write(`${DOCTOR_HELP}\n`);
-      return 0;
-    }
+    if (!v) return 0;
     const output = outputMode(v['output']);
     if (v['service-account'] !== undefined && v['namespace'] === undefined) throw new UsageError('--service-account needs --namespace');
     const q = new URLSearchParams();
