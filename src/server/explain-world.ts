@@ -7,6 +7,8 @@ import { PODS, SERVICE_ACCOUNTS } from '../kube/api/resources.js';
 import { DEFAULT_ANNOTATION_PREFIX, DEFAULT_AUDIENCE, DEFAULT_MOUNT_PATH, DEFAULT_TOKEN_EXPIRATION } from '../kube/webhook/constants.js';
 import { PolicySet } from '../policy/index.js';
 import { S3_KIND } from '../services/s3/model.js';
+import { nameKey, scopeOf } from '../services/secretsmanager/ids.js';
+import { SECRET_KIND, type SecretDoc } from '../services/secretsmanager/model.js';
 import type { BucketDoc } from '../services/s3/model.js';
 import type { Store } from '../store/store.js';
 import { scopedStore } from './kube.js';
@@ -73,6 +75,13 @@ export function storeWorld(options: {
       return out;
     },
     resourcePolicy: async (resourceArn) => {
+      // A secret's resource policy: arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX.
+      const sm = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)-[A-Za-z0-9]{6}$/.exec(resourceArn);
+      if (sm) {
+        const secret = await options.store.read((t) => t.get<SecretDoc>(SECRET_KIND, scopeOf({ partition: options.env.partition, account: sm[2] as string, region: sm[1] as string }), nameKey(sm[3] as string)));
+        if (!secret?.policy || secret.arn !== resourceArn) return undefined;
+        return { set: new PolicySet([options.cache.compile(`${secret.arn}:resource-policy`, secret.policy, 'resource')]), account: sm[2] as string };
+      }
       const m = /^arn:[^:]+:s3:::([^/]+)/.exec(resourceArn);
       if (!m) return undefined;
       const bucket = await options.store.read((t) => t.get<BucketDoc>(S3_KIND.bucket, '', m[1] as string));

@@ -275,6 +275,19 @@ describe('irsa explain and irsa doctor on real misconfigurations', { timeout: 60
     assert.match(item?.findings[0]?.fix ?? '', /did you mean weasel\/weasel-eks-pod-sa\?/);
   });
 
+  it('a secret whose resource policy denies the role: denied by the resource-based policy', async () => {
+    const made = aws(['secretsmanager', 'create-secret', '--name', 'weasel-db', '--secret-string', 's3cr3t'], srv.env);
+    assert.equal(made.status, 0, made.stderr);
+    const arn = JSON.parse(made.stdout)['ARN'] as string;
+    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'NotThePod', Effect: 'Deny', Principal: { AWS: healthy.roleArn }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] };
+    const put = aws(['secretsmanager', 'put-resource-policy', '--secret-id', 'weasel-db', '--resource-policy', JSON.stringify(policy)], srv.env);
+    assert.equal(put.status, 0, put.stderr);
+    const { report } = await explainJson(srv, ['--pod', 'weasel/app', '--action', 'secretsmanager:GetSecretValue', '--resource', arn]);
+    assert.equal(report.verdict, 'denied');
+    assert.ok(codes(report).includes('permissions.explicitDeny'), codes(report).join());
+    assert.match(JSON.stringify(link(report, 'permissions')), /NotThePod/);
+  });
+
   it('--request-id explains a denial that happened, from the decision log', async () => {
     const work = mkdtempSync(join(tmpdir(), 'irsa-explain-rid-'));
     writeFileSync(join(work, 'f'), 'x');
