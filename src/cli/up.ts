@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/app.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultDataDir } from '../server/data-dir.js';
 import { stderrLogger } from '../server/log.js';
 import type { BedrockOptions } from '../server/bedrock-endpoint.js';
-import { UsageError } from './errors.js';
+import { StoreConfigError, parseStoreLocation } from '../server/store-config.js';
+import { StoreError } from '../store/store.js';
+import { ExitError, UsageError } from './errors.js';
 
 const HELP = `Usage: irsa up [options]
 
@@ -19,6 +21,15 @@ everything.
 
 Options:
   --data-dir DIR   data directory (default: $IRSA_DATA_DIR, else ~/.irsa-local)
+  --store STORE    where state lives (default: $IRSA_STORE, else sqlite:DIR): sqlite:DIR, or
+                   postgres://USER:PASSWORD@HOST:PORT/DB, shared by any number of replicas
+                   (docs/scale-out.md); the URL is never printed
+  --data-key-file FILE
+                   the key that seals secrets at rest (base64 of 32 bytes; else $IRSA_DATA_KEY);
+                   required with PostgreSQL and the same for every replica; SQLite keeps DIR/data.key
+  --issuer-url URL the clusters' issuer address as clients and STS reach it, https://HOST[:PORT]
+                   (a load balancer in front of replicas); stored, so replicas without it agree
+  --public-url URL the AWS endpoint \`irsa env\` prints (a load balancer); stored like --issuer-url
   --host HOST      address to listen on (default: 127.0.0.1)
   --port N         port for the AWS endpoint (default: 4566; 0 picks a free port)
   --kube-port N    port of the (first) cluster's Kubernetes API, plain HTTP (default: 6443;
@@ -62,6 +73,10 @@ export async function run(argv: string[]): Promise<number> {
         cluster: { type: 'string', multiple: true },
         account: { type: 'string' },
         region: { type: 'string' },
+        store: { type: 'string' },
+        'data-key-file': { type: 'string' },
+        'issuer-url': { type: 'string' },
+        'public-url': { type: 'string' },
         'bedrock-backend': { type: 'string' },
         'bedrock-backend-key': { type: 'string' },
         'bedrock-backend-model': { type: 'string', multiple: true },
@@ -87,25 +102,48 @@ export async function run(argv: string[]): Promise<number> {
   for (const c of clusters) if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(c)) throw new UsageError(`--cluster: \`${c}\` is not a valid cluster name`);
   const account = values['account'] as string | undefined;
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new UsageError('--account must be 12 digits');
-  const dataDir = (values['data-dir'] as string | undefined) ?? defaultDataDir();
+  const storeSpec = (values['store'] as string | undefined) ?? (process.env['IRSA_STORE'] || undefined);
+  let location;
+  try {
+    location = parseStoreLocation(storeSpec, (values['data-dir'] as string | undefined) ?? defaultDataDir());
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (location.kind === 'sqlite' && values['data-dir'] !== undefined && storeSpec !== undefined && location.dir !== resolve(values['data-dir'] as string)) {
+    throw new UsageError('--store sqlite:DIR and --data-dir name different directories: give one of them');
+  }
+  const dataDir = location.kind === 'sqlite' ? location.dir : ((values['data-dir'] as string | undefined) ?? defaultDataDir());
+  const issuerUrl = baseUrl('--issuer-url', values['issuer-url'] as string | undefined, ['https:']);
+  const publicUrl = baseUrl('--public-url', values['public-url'] as string | undefined, ['http:', 'https:']);
   const bedrock = bedrockOptions(values);
   const server = await startServer({
+    store: storeSpec,
+    dataKey: { file: values['data-key-file'] as string | undefined, env: process.env['IRSA_DATA_KEY'] },
+    issuerUrl,
+    publicUrl,
     dataDir,
     host: values['host'] as string | undefined,
     port,
     account,
     region: values['region'] as string | undefined,
     log: stderrLogger(values['quiet'] === true),
-    oidcPort: oidcPort ?? (firstStart(dataDir) ? 4443 : undefined),
+    // Replicas each take their own issuer port (4443 by default); the issuer URL they share is stored.
+    oidcPort: oidcPort ?? (location.kind === 'postgres' || firstStart(dataDir) ? 4443 : undefined),
     clusters,
     kubePort,
     bedrock,
+  }).catch((e: unknown) => {
+    // A bad or mismatched data key, an unreachable database: told plainly (never the URL), exit 1.
+    if (e instanceof StoreConfigError || e instanceof StoreError) throw new ExitError(e.message, 1);
+    throw e;
   });
-  const envCmd = `irsa env${values['data-dir'] ? ` --data-dir ${dataDir}` : ''}`;
+  const envCmd =
+    location.kind === 'postgres' ? 'IRSA_DATA_KEY=… irsa env --store "$IRSA_STORE"' : `irsa env${values['data-dir'] || storeSpec ? ` --data-dir ${dataDir}` : ''}`;
   process.stdout.write(
     [
-      `irsa-local is up (account ${server.account}, store ${server.store.backend} in ${dataDir})`,
+      `irsa-local is up (account ${server.account}, store ${location.kind === 'postgres' ? server.storeDescription : `${server.store.backend} in ${dataDir}`})`,
       `  AWS endpoint (IAM, STS, EKS, S3, Secrets Manager, Bedrock): ${server.url}`,
+      ...(server.publicUrl !== server.url ? [`  public AWS endpoint:     ${server.publicUrl}`] : []),
       ...[...server.clusters].map(([name, c]) => `  cluster ${name}: Kubernetes API ${c.kubeUrl}, OIDC issuer ${c.issuerUrl}`),
       `  kubeconfig:              ${server.kubeconfig}`,
       `  health:                  ${server.url}/_irsa/health`,
@@ -126,6 +164,20 @@ export async function run(argv: string[]): Promise<number> {
   });
   await server.close();
   return 0;
+}
+
+/** `--issuer-url` / `--public-url`: scheme://host[:port], nothing else (no path, query or credentials). */
+function baseUrl(flag: string, value: string | undefined, schemes: readonly string[]): string | undefined {
+  if (value === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`${flag}: \`${value}\` is not a URL`);
+  }
+  if (!schemes.includes(u.protocol)) throw new UsageError(`${flag} must be ${schemes.map((s) => `${s}//HOST[:PORT]`).join(' or ')}`);
+  if (u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) throw new UsageError(`${flag} must be scheme://HOST[:PORT] with no path, query or credentials`);
+  return `${u.protocol}//${u.host}`;
 }
 
 /** A URL as it may be printed: credentials in it (`http://user:key@host`) are not. */

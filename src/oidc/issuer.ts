@@ -56,22 +56,30 @@ export class ClusterIssuer implements ServiceAccountTokenIssuer {
   /** Loads the signing keys, creating the first one on first start. */
   async init(): Promise<void> {
     const keys = await this.store.read((t) => t.list<SigningKeyDoc>(KIND, this.cluster));
-    if (!keys.some(({ doc }) => !doc.retiredAt)) await this.rotate();
+    if (!keys.some(({ doc }) => !doc.retiredAt)) await this.rotate({ onlyIfNone: true });
     else await this.reload();
+  }
+
+  /** Re-reads the keys (another process sharing the store may have rotated them). */
+  async refresh(): Promise<void> {
+    await this.reload();
   }
 
   /**
    * Starts signing with a new key. The previous one is retired but stays in the JWKS until every
    * token it can have signed has expired; keys past that point are dropped.
    */
-  async rotate(): Promise<string> {
+  async rotate(options: { onlyIfNone?: boolean } = {}): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
     // kube-apiserver's kid: base64url of the SHA-256 of the DER public key.
     const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
     const now = this.now();
     await this.store.tx(async (t) => {
-      for (const { doc } of await t.list<SigningKeyDoc>(KIND, this.cluster)) {
+      const existing = await t.list<SigningKeyDoc>(KIND, this.cluster);
+      // Replicas starting together on a new store: the first one's key is everyone's.
+      if (options.onlyIfNone && existing.some(({ doc }) => !doc.retiredAt)) return;
+      for (const { doc } of existing) {
         if (doc.retiredAt) {
           if (doc.publishUntil && Date.parse(doc.publishUntil) <= now.getTime()) await t.delete(KIND, this.cluster, doc.kid);
           continue;
@@ -86,7 +94,7 @@ export class ClusterIssuer implements ServiceAccountTokenIssuer {
       } satisfies SigningKeyDoc);
     });
     await this.reload();
-    return kid;
+    return this.active?.kid ?? kid;
   }
 
   private async reload(): Promise<void> {

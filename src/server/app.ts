@@ -6,7 +6,6 @@ import type { IamEnv } from '../iam/env.js';
 import { iamOperations } from '../iam/operations.js';
 import { PolicyCache } from '../iam/principal-policies.js';
 import { JwksClient } from '../oidc/jwks-client.js';
-import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { SessionSealer } from '../sts/session.js';
 import { formParams } from '../wire/query-codec.js';
@@ -18,12 +17,14 @@ import { EXPLAIN_PATHS, serveExplain, type ExplainEndpointDeps } from './explain
 import { newRequestId } from './request-id.js';
 import { routeAwsRequest, type ServiceName } from './routing.js';
 import { authenticateOr, requestFacts, type AwsRequest, type AwsServiceHandler, type ServiceContext } from './service-context.js';
-import { DEFAULT_CLUSTER, loadOrCreateCa, startIssuerEndpoint, type IssuerEndpoint } from './clusters.js';
+import { DEFAULT_CLUSTER, claimSharedUrl, loadOrCreateCa, sharedUrl, startIssuerEndpoint, type IssuerEndpoint } from './clusters.js';
 import { join } from 'node:path';
 import { startClusterApis, writeKubeconfig, type ClusterApi } from './kube.js';
 import { handleEks, restJsonError, type EksDeps, type JsonResponse } from './eks-endpoint.js';
 import { bootstrap, secretSealer } from './bootstrap.js';
-import { dataDir, ensureDataDir, loadOrCreateDataKey, writeState } from './data-dir.js';
+import { dataDir, ensureDataDir, writeState } from './data-dir.js';
+import { checkDataKey, dataKeyFor, describeStore, openStore, parseStoreLocation, recordDataKey, replicaId, type DataKeySource } from './store-config.js';
+import { StoreHealth } from './store-health.js';
 import { stderrLogger, type Logger } from './log.js';
 import { handleQuery, type QueryEndpointDeps } from './query-endpoint.js';
 import { readBody } from './body.js';
@@ -56,7 +57,24 @@ export interface ServerOptions {
   readonly kubePort?: number;
   /** Bedrock's chat backend (`--bedrock-backend`); the built-in local model when absent. */
   readonly bedrock?: BedrockOptions;
+  /**
+   * `--store`: absent or `sqlite:DIR` (the embedded SQLite file, as always), or a `postgres://`
+   * URL shared by replicas (see docs/scale-out.md).
+   */
+  readonly store?: string;
+  /** Where the data key comes from: required for PostgreSQL; SQLite keeps DIR/data.key. */
+  readonly dataKey?: DataKeySource;
+  /** `--issuer-url https://host[:port]`: the issuer address clients and STS reach (stored; shared by replicas). */
+  readonly issuerUrl?: string;
+  /** `--public-url`: the AWS endpoint `irsa env` prints (stored; shared by replicas). */
+  readonly publicUrl?: string;
 }
+
+/**
+ * With a store shared by replicas, how long a cache may trust what it read when a commit
+ * announcement from another replica was lost: the bound on how stale a decision can be.
+ */
+export const SHARED_CACHE_TTL_MS = 2000;
 
 export interface RunningServer {
   readonly url: string;
@@ -65,6 +83,10 @@ export interface RunningServer {
   readonly account: string;
   readonly region: string;
   readonly store: Store;
+  /** The store's address for people (a PostgreSQL URL without user or password). */
+  readonly storeDescription: string;
+  /** The AWS endpoint clients are told to use (`--public-url`, shared by replicas), else `url`. */
+  readonly publicUrl: string;
   /** Base URL of the OIDC issuer listener; each cluster's issuer is `${issuerBase}/id/<ID>`. */
   readonly issuerBase: string;
   readonly clusters: ReadonlyMap<string, { readonly issuerUrl: string; readonly id: string; readonly kubeUrl: string }>;
@@ -77,10 +99,15 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? stderrLogger();
-  const dir = dataDir(opts.dataDir);
+  const location = parseStoreLocation(opts.store, opts.dataDir);
+  const dir = dataDir(location.kind === 'sqlite' ? location.dir : opts.dataDir);
   ensureDataDir(dir);
-  const dataKey = loadOrCreateDataKey(dir);
-  const store = openSqliteStore(dir.storeFile);
+  const dataKey = dataKeyFor(location, opts.dataKey ?? {}, { create: true });
+  const storeDescription = describeStore(location);
+  // Services get the store itself (the S3 endpoint asks a PostgresStore for its blob store).
+  const store = await openStore(location, { origin: replicaId() });
+  const shared = store.changes !== undefined;
+  const health = new StoreHealth(store, log, { onRecovered: () => remoteChange() });
   const now = opts.now ?? (() => new Date());
   const env: IamEnv = {
     store,
@@ -88,13 +115,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     random: pooledRandomBytes(),
     partition: 'aws',
     sealer: secretSealer(dataKey),
-    // One process owns the SQLite store: its own writes invalidate caches at once.
-    cacheTtlMs: Number.POSITIVE_INFINITY,
+    // One process owns the SQLite store: its own writes invalidate caches at once. Replicas
+    // sharing PostgreSQL also hear each other's commits (below), with a bounded fallback.
+    cacheTtlMs: shared ? SHARED_CACHE_TTL_MS : Number.POSITIVE_INFINITY,
     generation: 0,
   };
   let boot;
+  let ca;
+  let issuerUrl;
   try {
+    await checkDataKey(store, dataKey, storeDescription);
     boot = await bootstrap(store, env, opts.account);
+    await recordDataKey(store, dataKey);
+    ca = await loadOrCreateCa(store, dir.path, env.sealer);
+    issuerUrl = await sharedUrl(store, 'issuer-url', opts.issuerUrl, log);
   } catch (e) {
     await store.close();
     throw e;
@@ -115,7 +149,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       sealer: sessions,
       authorizer,
       cache,
-      jwks: new JwksClient({ extraCaPem: [...(opts.extraCaPem ?? []), loadOrCreateCa(dir.path, env.sealer).certPem], now: () => now().getTime() }),
+      jwks: new JwksClient({ extraCaPem: [...(opts.extraCaPem ?? []), ca.certPem], now: () => now().getTime() }),
     },
     credentials: new CredentialResolver(env, sessions),
     now,
@@ -129,7 +163,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     issuers = await startIssuerEndpoint({
       store,
       sealer: env.sealer,
-      dataDir: dir.path,
+      ca,
+      issuerUrl,
+      sharedIssuer: shared,
       host,
       port: opts.oidcPort ?? 0,
       account: boot.account,
@@ -178,7 +214,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   ]);
 
   const server: Server = createServer((req, res) => {
-    handle(handlers, req, res, { account: boot.account, started, store: store.backend, explain: { ctx, cache, clusters: () => issuers.clusters } }).catch((e: unknown) => {
+    handle(handlers, req, res, { account: boot.account, started, health, explain: { ctx, cache, clusters: () => issuers.clusters } }).catch((e: unknown) => {
       log.error('request failed', e);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -196,7 +232,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  let kubeApis: ClusterApi[];
+  let kubeApis: ClusterApi[] = [];
   try {
     kubeApis = await startClusterApis({
       store,
@@ -209,6 +245,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       dataDir: dir.path,
       now,
       log,
+      sharedStore: shared,
+      available: () => health.available,
     });
   } catch (e) {
     server.close();
@@ -217,6 +255,42 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   for (const k of kubeApis) kubeEndpoints.set(k.name, k.url);
+  let publicUrl: string;
+  try {
+    publicUrl = (await sharedUrl(store, 'public-url', opts.publicUrl, log)) ?? (shared ? await claimSharedUrl(store, 'public-url', url) : url);
+  } catch (e) {
+    server.close();
+    for (const k of kubeApis) await k.close();
+    await issuers.close();
+    await store.close();
+    throw e;
+  }
+
+  /**
+   * Another replica committed (or announcements may have been missed): cached IAM reads are
+   * stale at once (generation), then signing keys are re-read and Kubernetes watches catch up,
+   * one run at a time however many announcements arrive meanwhile.
+   */
+  let refreshing = false;
+  let refreshAgain = false;
+  function remoteChange(): void {
+    env.generation++;
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = true;
+    void (async () => {
+      do {
+        refreshAgain = false;
+        for (const c of issuers.clusters.values()) await c.issuer.refresh().catch((e: unknown) => log.error(`re-reading ${c.record.name}'s signing keys failed`, e));
+        for (const k of kubeApis) await k.catchUp().catch((e: unknown) => log.error(`reading ${k.name}'s changes from other replicas failed`, e));
+      } while (refreshAgain);
+      refreshing = false;
+    })();
+  }
+  const stopListening = store.changes?.subscribe(remoteChange, remoteChange);
+  if (shared) health.start();
   const kubeconfig = join(dir.path, 'kubeconfig');
   writeKubeconfig(kubeconfig, kubeApis);
   writeState(dir, {
@@ -224,7 +298,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     endpoint: url,
     region,
     account: boot.account,
-    store: `sqlite:${dir.storeFile}`,
+    store: storeDescription,
+    publicUrl,
     startedAt: new Date().toISOString(),
     kubeEndpoint: kubeApis[0]?.url,
     kubeconfig,
@@ -238,6 +313,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     account: boot.account,
     region,
     store,
+    storeDescription,
+    publicUrl,
     issuerBase: issuers.url,
     clusters: new Map([...issuers.clusters].map(([name, c]) => [name, { issuerUrl: c.issuerUrl, id: c.record.id, kubeUrl: kubeEndpoints.get(name) ?? '' }])),
     kubeconfig,
@@ -250,6 +327,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
+        health.stop();
+        await stopListening?.();
         for (const k of kubeApis) await k.close();
         await issuers.close();
         await decisions.close();
@@ -339,7 +418,7 @@ async function handle(
   handlers: ReadonlyMap<ServiceName, AwsServiceHandler>,
   req: IncomingMessage,
   res: ServerResponse,
-  info: { account: string; started: number; store: string; explain: ExplainEndpointDeps },
+  info: { account: string; started: number; health: StoreHealth; explain: ExplainEndpointDeps },
 ): Promise<void> {
   const requestId = newRequestId();
   const rawUrl = req.url ?? '/';
@@ -347,16 +426,45 @@ async function handle(
   const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const rawQuery = q < 0 ? '' : rawUrl.slice(q + 1);
 
-  if (EXPLAIN_PATHS.has(rawPath)) {
-    await serveExplain(info.explain, req, res, requestId, rawPath, rawQuery);
+  if (rawPath === '/_irsa/health' && req.method === 'GET') {
+    await info.health.check();
+    const report = info.health.report();
+    const body = JSON.stringify({ ...report, account: info.account, uptimeSeconds: Math.round((Date.now() - info.started) / 1000) });
+    res.writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     return;
   }
-  if (rawPath === '/_irsa/health' && req.method === 'GET') {
-    const body = JSON.stringify({ status: 'ok', account: info.account, store: info.store, uptimeSeconds: Math.round((Date.now() - info.started) / 1000) });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  if (!info.health.available) {
+    // No answers from caches while the store is unreachable: they could be wrong.
+    req.resume();
+    return serviceUnavailable(EXPLAIN_PATHS.has(rawPath) ? 'explain' : routeAwsRequest(req, rawPath, rawQuery), res, requestId);
+  }
+  if (EXPLAIN_PATHS.has(rawPath)) {
+    await serveExplain(info.explain, req, res, requestId, rawPath, rawQuery);
     return;
   }
   const service = routeAwsRequest(req, rawPath, rawQuery);
   const handler = handlers.get(service) ?? notServed(service);
   await handler({ req, res, requestId, rawPath, rawQuery, facts: requestFacts(req) });
+}
+
+const UNAVAILABLE = 'Service Unavailable: the store cannot be reached. Please try again.';
+
+/** AWS's ServiceUnavailable (HTTP 503, retried by every SDK) in the protocol of the service asked. */
+function serviceUnavailable(service: ServiceName | 'explain', res: ServerResponse, requestId: string): void {
+  let body: string;
+  const headers: Record<string, string | number> = { 'x-amzn-requestid': requestId, 'retry-after': 1 };
+  if (service === 's3') {
+    body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ServiceUnavailable</Code><Message>${UNAVAILABLE}</Message><RequestId>${requestId}</RequestId></Error>`;
+    headers['content-type'] = 'application/xml';
+  } else if (service === 'query') {
+    body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>${UNAVAILABLE}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+    headers['content-type'] = 'text/xml';
+  } else {
+    // JSON and REST-JSON services (Secrets Manager, EKS, Bedrock) and the explain API.
+    const type = service === 'secretsmanager' || service === 'explain' ? 'ServiceUnavailable' : 'ServiceUnavailableException';
+    body = JSON.stringify({ __type: type, message: UNAVAILABLE });
+    headers['content-type'] = service === 'secretsmanager' ? 'application/x-amz-json-1.1' : 'application/json';
+    headers['x-amzn-errortype'] = type;
+  }
+  res.writeHead(503, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body);
 }

@@ -40,19 +40,40 @@ export interface IssuerEndpoint {
   close(): Promise<void>;
 }
 
-/** The installation's CA, created on first start (DIR/ca.crt, DIR/ca.key 0600). */
-export function loadOrCreateCa(dir: string, sealer: SecretSealer): CertificateAuthority {
+interface CaDoc {
+  readonly [k: string]: unknown;
+  certPem: string;
+  /** The private key, sealed with the data key. */
+  keySealed: string;
+}
+
+/**
+ * The installation's CA, in the store (its key sealed with the data key) so that every replica
+ * presents the same one. Created on first start; an installation from before the CA moved into
+ * the store (DIR/ca.crt, DIR/ca.key) has its CA copied in. The certificate (public) is also
+ * written to DIR/ca.crt for clients to trust.
+ */
+export async function loadOrCreateCa(store: Store, dir: string, sealer: SecretSealer): Promise<CertificateAuthority> {
   const certFile = join(dir, 'ca.crt');
   const keyFile = join(dir, 'ca.key');
-  if (existsSync(certFile) && existsSync(keyFile)) {
-    const certPem = readFileSync(certFile, 'utf8');
-    const keyPem = sealer.open(readFileSync(keyFile, 'utf8').trim());
-    return { certPem, keyPem, thumbprint: createHash('sha1').update(new X509Certificate(certPem).raw).digest('hex') };
+  let doc = await store.read((t) => t.get<CaDoc>(META, '', 'ca'));
+  if (!doc) {
+    let candidate: CaDoc;
+    // Only the embedded store had its CA in files; a PostgreSQL replica's directory is not an installation.
+    if (store.backend === 'sqlite' && existsSync(certFile) && existsSync(keyFile)) {
+      const keySealed = readFileSync(keyFile, 'utf8').trim();
+      sealer.open(keySealed); // the file's key must open with this data key
+      candidate = { certPem: readFileSync(certFile, 'utf8'), keySealed };
+    } else {
+      const ca = createCertificateAuthority('irsa-local cluster CA');
+      candidate = { certPem: ca.certPem, keySealed: sealer.seal(ca.keyPem) };
+    }
+    // Replicas starting together: the first insert wins, the others use it.
+    doc = await store.tx(async (t) => ((await t.insert(META, '', 'ca', candidate)) ? candidate : ((await t.get<CaDoc>(META, '', 'ca')) as CaDoc)));
   }
+  const ca = { certPem: doc.certPem, keyPem: sealer.open(doc.keySealed), thumbprint: createHash('sha1').update(new X509Certificate(doc.certPem).raw).digest('hex') };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = createCertificateAuthority('irsa-local cluster CA');
-  writeFileSync(certFile, ca.certPem, { mode: 0o644 });
-  writeFileSync(keyFile, `${sealer.seal(ca.keyPem)}\n`, { mode: 0o600 });
+  if (!existsSync(certFile) || readFileSync(certFile, 'utf8') !== ca.certPem) writeFileSync(certFile, ca.certPem, { mode: 0o644 });
   return ca;
 }
 
@@ -72,6 +93,25 @@ export async function ensureClusters(store: Store, account: string, names: reado
   });
 }
 
+/**
+ * The issuer's public base URL (`https://host[:port]`, no path), shared by every replica: set by
+ * `--issuer-url` (stored), else the stored one, else undefined (this listener's own address).
+ */
+export async function sharedUrl(store: Store, name: 'issuer-url' | 'public-url', requested: string | undefined, log: Logger): Promise<string | undefined> {
+  const saved = await store.read((t) => t.get<{ url: string }>(META, '', name));
+  if (requested === undefined) return saved?.url;
+  if (saved?.url !== requested) {
+    if (saved) log.info(`--${name} changes the stored ${name} from ${saved.url} to ${requested}`);
+    await store.tx((t) => t.put(META, '', name, { url: requested }));
+  }
+  return requested;
+}
+
+/** Stores `url` as the shared one unless one is stored already; resolves the one in force. */
+export async function claimSharedUrl(store: Store, name: 'issuer-url' | 'public-url', url: string): Promise<string> {
+  return store.tx(async (t) => ((await t.insert(META, '', name, { url })) ? url : ((await t.get<{ url: string }>(META, '', name))?.url ?? url)));
+}
+
 /** The issuer port chosen on first start is kept, so issuer URLs (and IAM providers) stay valid. */
 export async function issuerPort(store: Store, requested: number | undefined): Promise<number> {
   const saved = await store.read((t) => t.get<{ port: number }>(META, '', 'oidc-port'));
@@ -85,7 +125,14 @@ export async function issuerPort(store: Store, requested: number | undefined): P
 export async function startIssuerEndpoint(options: {
   store: Store;
   sealer: SecretSealer;
-  dataDir: string;
+  ca: CertificateAuthority;
+  /**
+   * The issuer base URL clients and STS reach (a load balancer in front of replicas); this
+   * listener's own address when absent. `sharedIssuer`: claim this listener's address as the
+   * shared one when none is stored (replicas on a shared store agree on the first one's).
+   */
+  issuerUrl?: string | undefined;
+  sharedIssuer?: boolean;
   host: string;
   port: number;
   account: string;
@@ -93,8 +140,9 @@ export async function startIssuerEndpoint(options: {
   now: () => Date;
   log: Logger;
 }): Promise<IssuerEndpoint> {
-  const ca = loadOrCreateCa(options.dataDir, options.sealer);
-  const hosts = [...new Set([options.host, '127.0.0.1', 'localhost'])];
+  const ca = options.ca;
+  const publicHost = options.issuerUrl === undefined ? undefined : new URL(options.issuerUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+  const hosts = [...new Set([options.host, '127.0.0.1', 'localhost', ...(publicHost ? [publicHost] : [])])];
   const cert = issueServerCertificate(ca, hosts, options.now());
   const byId = new Map<string, RunningCluster>();
   const server: Server = createHttpsServer({ key: cert.keyPem, cert: cert.chainPem }, (req, res) => {
@@ -107,7 +155,8 @@ export async function startIssuerEndpoint(options: {
     const body = JSON.stringify(m?.[2] === '/keys' ? c.issuer.jwksDocument() : c.issuer.discoveryDocument());
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'max-age=300' }).end(body);
   });
-  const port = await issuerPort(options.store, options.port);
+  // Replicas sharing a store each listen on their own port; the URL they publish is shared instead.
+  const port = options.sharedIssuer ? options.port : await issuerPort(options.store, options.port);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' ? new Error(`the OIDC issuer port ${port} is in use: the issuer URL must stay the same across restarts; free it or pass --oidc-port`) : e),
@@ -115,8 +164,9 @@ export async function startIssuerEndpoint(options: {
     server.listen(port, options.host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
-  if (bound !== port) await options.store.tx((t) => t.put(META, '', 'oidc-port', { port: bound }));
-  const base = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${bound}`;
+  if (bound !== port && !options.sharedIssuer) await options.store.tx((t) => t.put(META, '', 'oidc-port', { port: bound }));
+  const own = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${bound}`;
+  const base = options.issuerUrl ?? (options.sharedIssuer ? await claimSharedUrl(options.store, 'issuer-url', own) : own);
   const records = await ensureClusters(options.store, options.account, options.clusterNames, options.now());
   const clusters = new Map<string, RunningCluster>();
   for (const record of records) {

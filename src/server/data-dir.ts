@@ -55,6 +55,8 @@ export interface ServerState {
   readonly startedAt: string;
   /** The first cluster's Kubernetes API and the kubeconfig for all clusters. */
   readonly kubeEndpoint?: string | undefined;
+  /** The AWS endpoint clients are told to use (`--public-url`), when it is not `endpoint`. */
+  readonly publicUrl?: string | undefined;
   readonly kubeconfig?: string | undefined;
 }
 

@@ -20,6 +20,8 @@ import type { Logger } from './log.js';
 export interface ClusterApi {
   readonly name: string;
   readonly url: string;
+  /** Publishes to this API's watches what other replicas committed. */
+  catchUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export function scopedStore(store: Store, cluster: string): Store {
     backend: store.backend,
     tx: (fn) => store.tx((t) => fn(wrap(t))),
     read: (fn) => store.read((t) => fn(wrap(t))),
+    ping: () => store.ping(),
     // The shared store is closed by its owner.
     close: async () => undefined,
   };
@@ -57,6 +60,10 @@ export async function startClusterApis(options: {
   dataDir: string;
   now: () => Date;
   log: Logger;
+  /** Other replicas share the store: keep the change log their watches read. */
+  sharedStore?: boolean;
+  /** False while the store is unreachable: requests are answered 503. */
+  available?: () => boolean;
 }): Promise<ClusterApi[]> {
   const started: ClusterApi[] = [];
   let first = true;
@@ -90,12 +97,14 @@ export async function startClusterApis(options: {
         tokens: cluster.issuer,
         admission: webhook,
         rootCaPem: options.caPem,
+        sharedStore: options.sharedStore === true,
+        ...(options.available ? { available: options.available } : {}),
         exec: execUpgradeHandler(prepare, (m) => options.log.info(`[${name}] exec: ${m}`)),
         log: { info: (m: string) => options.log.info(`[${name}] ${m}`), error: (m: string, e?: unknown) => options.log.error(`[${name}] ${m}`, e) },
       });
       client = new KubeApiClient({ server: server.url });
       kubeHost = { host: options.host, port: Number(new URL(server.url).port) };
-      started.push({ name, url: server.url, close: () => server.close() });
+      started.push({ name, url: server.url, catchUp: () => server.api.catchUp(), close: () => server.close() });
       first = false;
     }
   } catch (e) {

@@ -9,7 +9,9 @@ import { S3Error, s3Errors } from '../services/s3/errors.js';
 import type { AuthorizationCall, ContextEntry, IncomingBody, S3Caller, S3Env } from '../services/s3/model.js';
 import { S3Service } from '../services/s3/service.js';
 import { FsBlobStore } from '../store/blobs.js';
-import type { BlobRead } from '../store/blob-store.js';
+import type { BlobRead, BlobStore } from '../store/blob-store.js';
+import { PostgresStore } from '../store/postgres.js';
+import type { Store } from '../store/store.js';
 import { S3BodyError } from '../wire/aws-chunked.js';
 import { createChecksum } from '../wire/checksums.js';
 import { S3_MODEL } from '../wire/models/s3.js';
@@ -75,8 +77,15 @@ const UNSERVED_HEADERS = [
   'x-amz-write-offset-bytes',
 ];
 
+/** Object bytes live with the metadata: in PostgreSQL when replicas share it, else in files under DIR/s3. */
+function blobStoreFor(store: Store, dataDir: string): BlobStore {
+  if (store.backend !== 'postgres') return new FsBlobStore(join(dataDir, 's3'));
+  if (!(store instanceof PostgresStore)) throw new Error('a postgres store that is not a PostgresStore has no blob store');
+  return store.blobStore();
+}
+
 export function s3Handler(ctx: ServiceContext): AwsServiceHandler {
-  const blobs = new FsBlobStore(join(ctx.dataDir, 's3'));
+  const blobs = blobStoreFor(ctx.store, ctx.dataDir);
   let service: S3Service | undefined;
   const ready = (async () => {
     const catalog = await IamDataCatalog.load(['s3']);

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { MAX_DOC_BYTES, StoreError, type Doc, type ListOptions, type ListedDoc, type Store, type StoreTx } from './store.js';
+import { BLOB_SCHEMA, PgBlobStore } from './pg-blobs.js';
+import { MAX_DOC_BYTES, StoreError, type ChangeFeed, type Doc, type ListOptions, type ListedDoc, type Store, type StoreTx } from './store.js';
 
 /**
  * The scale-out store: one PostgreSQL database shared by any number of stateless replicas.
@@ -24,6 +25,8 @@ const MIGRATIONS: readonly string[] = [
      doc TEXT NOT NULL,
      PRIMARY KEY (kind, scope, key_lower)
    )`,
+  // S3 object bytes (pg-blobs.ts).
+  BLOB_SCHEMA,
 ];
 
 /** pg_advisory_xact_lock key that serializes schema migrations between replicas ('irsa'). */
@@ -36,10 +39,20 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Runs of a `tx` callback before a serialization failure is given up on (default 20). */
   readonly maxAttempts?: number;
+  /**
+   * Announce every committed write transaction that changed something on the `irsa_invalidate`
+   * channel with this origin (NOTIFY, delivered at commit), and offer `changes` to hear the others.
+   */
+  readonly origin?: string;
 }
 
+/** The LISTEN/NOTIFY channel of commit announcements. */
+export const CHANGE_CHANNEL = 'irsa_invalidate';
+
 export async function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, application_name: 'irsa-local' });
+  // A connection attempt to an unreachable server gives up after 5 s (a replica then answers 503).
+  const config = { connectionString, application_name: 'irsa-local', connectionTimeoutMillis: 5000 };
+  const pool = new pg.Pool({ ...config, max: options.maxConnections ?? 10 });
   // An idle connection that dies (server restart) is dropped by the pool; the next checkout
   // reconnects. Without a listener the 'error' event would end the process.
   pool.on('error', () => undefined);
@@ -50,7 +63,69 @@ export async function openPostgresStore(connectionString: string, options: Postg
     // The message never includes the connection string: it may hold a password.
     throw new StoreError(`cannot open the PostgreSQL store: ${describe(e)}`, { cause: e });
   }
-  return new PostgresStore(pool, Math.max(1, options.maxAttempts ?? 20));
+  const store = new PostgresStore(pool, Math.max(1, options.maxAttempts ?? 20), options.origin);
+  if (options.origin !== undefined) store.changes = new PgChangeFeed(config, options.origin);
+  return store;
+}
+
+/**
+ * LISTEN on a dedicated connection (not from the pool: a pooled connection is shared and would
+ * miss notifications between checkouts). When it fails it reconnects with capped exponential
+ * backoff (100 ms … 5 s) and reports a gap once listening again.
+ */
+class PgChangeFeed implements ChangeFeed {
+  constructor(
+    private readonly config: pg.ClientConfig,
+    readonly origin: string,
+  ) {}
+
+  subscribe(onCommit: (origin: string) => void, onGap: () => void): () => Promise<void> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let failures = 0;
+    const connect = async (): Promise<void> => {
+      timer = undefined;
+      if (stopped) return;
+      const c = new pg.Client(this.config);
+      let lost = false;
+      const onLost = (): void => {
+        if (lost) return;
+        lost = true;
+        if (client === c) client = undefined;
+        c.end().catch(() => undefined);
+        if (!stopped) timer = setTimeout(() => void connect(), Math.min(5000, 100 * 2 ** Math.min(failures++, 6)));
+      };
+      c.on('error', onLost);
+      c.on('end', onLost);
+      c.on('notification', (n) => {
+        if (n.channel === CHANGE_CHANNEL && n.payload !== this.origin) onCommit(n.payload ?? '');
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+      } catch {
+        onLost();
+        return;
+      }
+      if (stopped) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      client = c;
+      failures = 0;
+      // Anything may have been committed while no connection listened.
+      onGap();
+    };
+    void connect();
+    return async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      if (c) await c.end().catch(() => undefined);
+    };
+  }
 }
 
 /**
@@ -154,6 +229,8 @@ class PgTx implements StoreTx {
   /** The first database error: PostgreSQL has aborted the transaction after it. */
   failure: unknown = undefined;
   done = false;
+  /** A write statement ran: the commit is announced. */
+  wrote = false;
 
   constructor(
     private readonly c: pg.PoolClient,
@@ -173,6 +250,7 @@ class PgTx implements StoreTx {
 
   private writable(): void {
     if (this.readOnly) throw new StoreError('write inside a read-only transaction');
+    this.wrote = true;
   }
 
   async get<T extends Doc>(kind: string, scope: string, key: string): Promise<T | undefined> {
@@ -236,13 +314,25 @@ type Attempt<T> = { ok: true; value: T } | { ok: false; retry: boolean; error: u
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
+  changes: ChangeFeed | undefined;
   private closing: Promise<void> | undefined;
   private readonly active = new Set<Promise<unknown>>();
+  private blobs: PgBlobStore | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly maxAttempts: number,
+    private readonly origin?: string,
   ) {}
+
+  async ping(): Promise<void> {
+    if (this.closing) throw new StoreError('the store is closed');
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (e) {
+      throw wrap(e, 'PostgreSQL');
+    }
+  }
 
   tx<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
     return this.track(this.run(fn, false));
@@ -322,6 +412,8 @@ export class PostgresStore implements Store {
       return { ok: false, retry: isRetryable(t.failure), error: wrap(t.failure) };
     }
     try {
+      // Delivered to listeners when (and only if) the transaction commits.
+      if (t.wrote && this.origin !== undefined) await c.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, this.origin]);
       const r = await c.query('COMMIT');
       if (r.command !== 'COMMIT') {
         release();
@@ -338,9 +430,17 @@ export class PostgresStore implements Store {
     return { ok: true, value };
   }
 
+  /** S3 object bytes in this database (pg-blobs.ts): one blob store per store, closed with it. */
+  blobStore(): PgBlobStore {
+    if (this.closing) throw new StoreError('the store is closed');
+    this.blobs ??= new PgBlobStore(this.pool);
+    return this.blobs;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       while (this.active.size > 0) await Promise.all([...this.active]);
+      await this.blobs?.close();
       await this.pool.end();
     })();
     return this.closing;

@@ -183,6 +183,11 @@ export class SqliteStore implements Store {
     return p;
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreError('the store is closed');
+    this.db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     await this.queue;
     if (this.closed) return;

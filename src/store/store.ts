@@ -50,7 +50,25 @@ export interface Store {
   tx<T>(fn: (t: StoreTx) => Promise<T>): Promise<T>;
   /** Runs `fn` as a read-only transaction (a consistent snapshot). */
   read<T>(fn: (t: StoreTx) => Promise<T>): Promise<T>;
+  /** Resolves when the store answers a trivial query; rejects with a StoreError when it cannot be reached. */
+  ping(): Promise<void>;
+  /** Present when other processes share the store (PostgreSQL): what they committed, as it happens. */
+  readonly changes?: ChangeFeed;
   close(): Promise<void>;
+}
+
+/**
+ * Commit notifications between processes sharing one store. Every write transaction that changed
+ * something announces itself at commit (atomically: a rolled-back transaction announces nothing)
+ * with this process's `origin`; subscribers hear every other process's commits. Delivery is
+ * best effort: `onGap` is called whenever notifications may have been missed (the listening
+ * connection was lost and is back), and subscribers must then assume anything changed.
+ */
+export interface ChangeFeed {
+  /** Names this process in its announcements. */
+  readonly origin: string;
+  /** Starts listening (reconnecting with backoff); resolves a function that stops. */
+  subscribe(onCommit: (origin: string) => void, onGap: () => void): () => Promise<void>;
 }
 
 /** A storage failure that is not the caller's fault (I/O, corruption). Becomes a 500 ServiceFailure. */

@@ -75,7 +75,11 @@ export async function podIdentity(srv: IrsaProcess, options: PodIdentityOptions)
   const issuer = ok(aws(['eks', 'describe-cluster', '--name', 'local', '--query', 'cluster.identity.oidc.issuer', '--output', 'text'], srv.env, work), 'describe-cluster').trim();
   const hostPath = issuer.replace(/^https:\/\//, '');
   if (!providers.has(srv)) {
-    ok(irsa(['utils', 'associate-iam-oidc-provider', '--cluster', 'local', '--approve', '--data-dir', srv.dataDir]), 'associate-iam-oidc-provider');
+    // A provider registered already (another replica of the same store, or the test itself) is kept.
+    const listed = admin(['iam', 'list-open-id-connect-providers'])['OpenIDConnectProviderList'] as { Arn: string }[];
+    if (!listed.some((p) => p.Arn.endsWith(`:oidc-provider/${hostPath}`))) {
+      ok(irsa(['utils', 'associate-iam-oidc-provider', '--cluster', 'local', '--approve', '--data-dir', srv.dataDir]), 'associate-iam-oidc-provider');
+    }
     providers.add(srv);
   }
   const account = admin(['sts', 'get-caller-identity'])['Account'] as string;

@@ -22,12 +22,24 @@ export interface IrsaProcess {
  * `command` replaces the default script and arguments (`test/support/irsa-cli.mts up …`), for a
  * wrapper such as test/support/irsa-clock.mts; `dataDir` is then the caller's to pass.
  */
-export async function startIrsa(options: { dataDir?: string; args?: string[]; extraEnv?: Record<string, string>; command?: (dataDir: string) => string[] } = {}): Promise<IrsaProcess> {
+export interface StartIrsaOptions {
+  dataDir?: string;
+  args?: string[];
+  extraEnv?: Record<string, string>;
+  command?: (dataDir: string) => string[];
+  /** `--store` (e.g. a PostgreSQL URL shared by replicas); the data directory's SQLite store otherwise. */
+  store?: string;
+  /** $IRSA_DATA_KEY for the server and for reading its environment (required with PostgreSQL). */
+  dataKey?: string;
+}
+
+export async function startIrsa(options: StartIrsaOptions = {}): Promise<IrsaProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'irsa-e2e-'));
-  const command = options.command?.(dataDir) ?? [join(repoRoot, 'test/support/irsa-cli.mts'), 'up', '--data-dir', dataDir, '--port', '0', '--oidc-port', '0', '--kube-port', '0', '--quiet', ...(options.args ?? [])];
+  const storeArgs = options.store === undefined ? [] : ['--store', options.store];
+  const command = options.command?.(dataDir) ?? [join(repoRoot, 'test/support/irsa-cli.mts'), 'up', '--data-dir', dataDir, '--port', '0', '--oidc-port', '0', '--kube-port', '0', '--quiet', ...storeArgs, ...(options.args ?? [])];
   const child = spawn(process.execPath, ['--import', 'tsx', ...command], {
     cwd: repoRoot,
-    env: { ...process.env, ...options.extraEnv },
+    env: { ...process.env, ...(options.dataKey === undefined ? {} : { IRSA_DATA_KEY: options.dataKey }), ...options.extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -48,15 +60,19 @@ export async function startIrsa(options: { dataDir?: string; args?: string[]; ex
       reject(new Error(`irsa up exited with ${String(code)}:\n${out}`));
     });
   });
-  const env = await clientEnvironment(dataDir);
-  if (typeof env === 'string') throw new Error(env);
+  const env = await clientEnvironment(dataDir, { store: options.store, dataKey: { env: options.dataKey } });
+  if (typeof env === 'string') {
+    child.kill('SIGTERM');
+    throw new Error(env);
+  }
   return {
     url,
     dataDir,
     child,
     output: () => out,
     env: {
-      AWS_ENDPOINT_URL: env.endpoint,
+      // Replicas share one stored public endpoint; a test talks to this process.
+      AWS_ENDPOINT_URL: options.store === undefined ? env.endpoint : url,
       AWS_REGION: env.region,
       AWS_DEFAULT_REGION: env.region,
       AWS_ACCESS_KEY_ID: env.accessKeyId,
@@ -65,7 +81,7 @@ export async function startIrsa(options: { dataDir?: string; args?: string[]; ex
     },
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),

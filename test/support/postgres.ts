@@ -24,6 +24,13 @@ export interface TestPostgres {
   /** How the server was provided, for test output. */
   readonly how: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server (fast shutdown: clients are disconnected) and starts it again on the same
+   * port and data: for tests of what replicas do while the database is away. Only for the
+   * throwaway server (undefined with IRSA_PG_URL).
+   */
+  readonly halt?: () => Promise<void>;
+  readonly resume?: () => Promise<void>;
 }
 
 export type TestPostgresOrSkip = TestPostgres | { readonly skip: string };
@@ -183,9 +190,10 @@ async function startThrowaway(bin: Binaries): Promise<TestPostgres> {
   try {
     await run(r, dir, bin.initdb, ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], 120_000);
     let port = 0;
+    let opts = '';
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const opts = [
+      opts = [
         `-k ${dir}`,
         `-p ${port}`,
         '-c listen_addresses=127.0.0.1',
@@ -214,6 +222,16 @@ async function startThrowaway(bin: Binaries): Promise<TestPostgres> {
     return {
       url: `${base}/irsa_test`,
       how: `throwaway server ${bin.pgCtl} on 127.0.0.1:${port}${r.user ? ` as ${r.user}` : ''}`,
+      halt: async () => {
+        if (!started) return;
+        await run(r, dir, bin.pgCtl, ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60'], 90_000);
+        started = false;
+      },
+      resume: async () => {
+        if (started) return;
+        await run(r, dir, bin.pgCtl, ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', opts], 90_000);
+        started = true;
+      },
       stop: async () => {
         unhook();
         try {

@@ -105,6 +105,8 @@ export function createControllers(svc: KubeService, hub: WatchHub, log?: { error
   const key = (...parts: string[]): Key => parts.join('\u0000');
 
   function onChange(e: ChangeEvent): void {
+    // The process that committed a change reconciles it; another replica's changes are for its watches.
+    if (e.remote) return;
     const o = e.object;
     const ns = o.metadata?.namespace ?? '';
     const name = o.metadata?.name ?? '';

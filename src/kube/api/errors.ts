@@ -16,6 +16,7 @@ export type StatusReason =
   | 'Expired'
   | 'Gone'
   | 'InternalError'
+  | 'ServiceUnavailable'
   | 'RequestEntityTooLarge';
 
 export interface StatusCause {

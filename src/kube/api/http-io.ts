@@ -50,7 +50,7 @@ export function sendStatusError(res: ServerResponse, e: KubeStatusError): void {
 /** A raw HTTP/1.1 response on an upgrade socket (there is no ServerResponse there). */
 export function writeRawStatus(socket: NodeJS.WritableStream & { destroy?: () => void }, e: KubeStatusError): void {
   const body = JSON.stringify(e.toStatus());
-  const text = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' }[e.code] ?? 'Error';
+  const text = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' }[e.code] ?? 'Error';
   socket.write(`HTTP/1.1 ${e.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   socket.end();
 }

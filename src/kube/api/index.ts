@@ -35,6 +35,13 @@ export interface KubeApiDeps {
   /** The cluster CA, published in every namespace as ConfigMap `kube-root-ca.crt`. */
   readonly rootCaPem?: string;
   readonly log?: KubeLog;
+  /**
+   * Other processes share the store (replicas): keep a change log in it, so that `catchUp` can
+   * publish their changes to this API's watches.
+   */
+  readonly sharedStore?: boolean;
+  /** False while the store cannot be reached: every request is answered 503 ServiceUnavailable. */
+  readonly available?: () => boolean;
 }
 
 export interface KubeApi {
@@ -43,6 +50,8 @@ export interface KubeApi {
   readonly controllers: { start(): void; stop(): Promise<void>; idle(): Promise<void> };
   /** Resolves once bootstrap objects exist (handle() waits for it too). */
   ready(): Promise<void>;
+  /** Publishes to watches what other processes sharing the store committed (see `sharedStore`). */
+  catchUp(): Promise<void>;
   /** Ends open watches and stops the controllers; the store stays open (the caller owns it). */
   close(): Promise<void>;
 }
@@ -50,7 +59,7 @@ export interface KubeApi {
 /** Namespaces every cluster starts with. */
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-async function bootstrap(svc: KubeService, hub: WatchHub): Promise<void> {
+async function bootstrap(svc: KubeService, hub: WatchHub, repo: Repository): Promise<void> {
   const ctx = svc.context();
   await svc.write(async (w) => {
     for (const name of SYSTEM_NAMESPACES) {
@@ -71,23 +80,26 @@ async function bootstrap(svc: KubeService, hub: WatchHub): Promise<void> {
       await w.create(NODES, { ...node, metadata: { ...node.metadata, uid: svc.uid(), creationTimestamp: timestamp(ctx.now) } });
     }
   });
-  hub.setFloor(await svc.repo.currentResourceVersion());
+  const rv = await svc.repo.currentResourceVersion();
+  hub.setFloor(rv);
+  repo.startLogAt(rv);
 }
 
 export function createKubeApi(deps: KubeApiDeps): KubeApi {
   const now = deps.now ?? (() => new Date());
   const hub = new WatchHub();
-  const repo = new Repository(deps.store, hub);
+  const repo = new Repository(deps.store, hub, { changeLog: deps.sharedStore === true });
   const svc = new KubeService({ repo, now, random: deps.random ?? KubeService.randomBytes, admission: deps.admission, log: deps.log, rootCaPem: deps.rootCaPem });
   const closing = new Set<() => void>();
   const controllers = createControllers(svc, hub, deps.log);
-  const readyP = bootstrap(svc, hub);
+  const readyP = bootstrap(svc, hub, repo);
   readyP.catch((e: unknown) => deps.log?.error('kube api bootstrap failed', e));
   let started = false;
 
   return {
     async handle(req, res) {
       try {
+        if (deps.available && !deps.available()) throw new KubeStatusError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request: its store cannot be reached');
         await readyP;
         await route({ svc, hub, tokens: deps.tokens, now, closing }, req, res);
       } catch (e) {
@@ -119,6 +131,7 @@ export function createKubeApi(deps: KubeApiDeps): KubeApi {
       idle: () => readyP.then(() => controllers.idle()),
     },
     ready: () => readyP,
+    catchUp: () => readyP.then(() => repo.catchUp()),
     async close() {
       for (const f of [...closing]) f();
       started = false;

@@ -16,6 +16,8 @@ export interface ChangeEvent {
   /** The object before a MODIFIED/DELETED, for selector transitions. */
   readonly old?: KubeObject;
   readonly rv: number;
+  /** Committed by another process sharing the store (read back from the change log), not by this one. */
+  readonly remote?: boolean;
 }
 
 export type ChangeListener = (e: ChangeEvent) => void;
