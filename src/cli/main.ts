@@ -83,6 +83,12 @@ const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./analyze.js'),
   },
   {
+    name: 'migrate',
+    summary: 'Copy an embedded (SQLite) installation into an empty PostgreSQL database for replicas',
+    example: 'irsa migrate --from sqlite:~/.irsa-local --to postgres://irsa@db:5432/irsa',
+    load: () => import('./migrate.js'),
+  },
+  {
     name: 'simulate',
     summary: 'Decide IAM requests as AWS does, with the reasons (JSON or JSON Lines in, JSON Lines out)',
     example: 'irsa simulate examples/walkthrough-s3.json --explain',
