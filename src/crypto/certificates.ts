@@ -61,7 +61,10 @@ function build(options: {
 }): Buffer {
   const spkiDer = options.publicKey.export({ type: 'spki', format: 'der' });
   const serial = randomBytes(16);
-  serial[0] = (serial[0] as number) & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER: the first byte in 0x40..0x7f (high bit clear, and never a
+  // leading zero, which DER forbids before a byte below 0x80 — OpenSSL rejects such a certificate
+  // with "illegal padding", about one in 256 times if the first byte is only masked).
+  serial[0] = 0x40 | ((serial[0] as number) & 0x3f);
   const sigAlg = new x509.AlgorithmIdentifier({ algorithm: ECDSA_SHA256 });
   const notBefore = new Date(options.now.getTime() - 5 * 60_000);
   const tbs = new x509.TBSCertificate({
