@@ -5,6 +5,7 @@ import { openPostgresStore } from '../store/postgres.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { dataDir, loadOrCreateDataKey } from './data-dir.js';
+import { DECISION_BATCH_KIND, DECISION_INDEX_KIND } from './decision-log.js';
 
 /**
  * Which store a server (or `irsa env`) uses, from `--store` / `$IRSA_STORE`:
@@ -115,7 +116,7 @@ export interface OpenOptions {
 
 export async function openStore(loc: StoreLocation, options: OpenOptions = {}): Promise<Store> {
   if (loc.kind === 'sqlite') return openSqliteStore(dataDir(loc.dir).storeFile);
-  return openPostgresStore(loc.url, { origin: options.origin });
+  return openPostgresStore(loc.url, { origin: options.origin, quietKinds: [DECISION_BATCH_KIND, DECISION_INDEX_KIND] });
 }
 
 /** A fresh replica id for commit announcements. */

@@ -44,6 +44,11 @@ export interface PostgresStoreOptions {
    * channel with this origin (NOTIFY, delivered at commit), and offer `changes` to hear the others.
    */
   readonly origin?: string;
+  /**
+   * Kinds no cache depends on (the decision log): a transaction that writes only these is not
+   * announced, so a busy replica's log flushes do not empty every other replica's caches.
+   */
+  readonly quietKinds?: readonly string[];
 }
 
 /** The LISTEN/NOTIFY channel of commit announcements. */
@@ -63,7 +68,7 @@ export async function openPostgresStore(connectionString: string, options: Postg
     // The message never includes the connection string: it may hold a password.
     throw new StoreError(`cannot open the PostgreSQL store: ${describe(e)}`, { cause: e });
   }
-  const store = new PostgresStore(pool, Math.max(1, options.maxAttempts ?? 20), options.origin);
+  const store = new PostgresStore(pool, Math.max(1, options.maxAttempts ?? 20), options.origin, new Set(options.quietKinds ?? []));
   if (options.origin !== undefined) store.changes = new PgChangeFeed(config, options.origin);
   return store;
 }
@@ -235,6 +240,7 @@ class PgTx implements StoreTx {
   constructor(
     private readonly c: pg.PoolClient,
     private readonly readOnly: boolean,
+    private readonly quietKinds: ReadonlySet<string> = new Set(),
   ) {}
 
   private async q<R extends pg.QueryResultRow>(sql: string, params: readonly unknown[]): Promise<pg.QueryResult<R>> {
@@ -248,9 +254,9 @@ class PgTx implements StoreTx {
     }
   }
 
-  private writable(): void {
+  private writable(kind: string): void {
     if (this.readOnly) throw new StoreError('write inside a read-only transaction');
-    this.wrote = true;
+    if (!this.quietKinds.has(kind)) this.wrote = true;
   }
 
   async get<T extends Doc>(kind: string, scope: string, key: string): Promise<T | undefined> {
@@ -259,7 +265,7 @@ class PgTx implements StoreTx {
   }
 
   async insert(kind: string, scope: string, key: string, doc: Doc): Promise<boolean> {
-    this.writable();
+    this.writable(kind);
     const r = await this.q(
       'INSERT INTO docs (kind, scope, key_lower, key, doc) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, scope, key_lower) DO NOTHING',
       [kind, scope, key.toLowerCase(), key, encode(doc)],
@@ -268,7 +274,7 @@ class PgTx implements StoreTx {
   }
 
   async put(kind: string, scope: string, key: string, doc: Doc): Promise<void> {
-    this.writable();
+    this.writable(kind);
     await this.q(
       'INSERT INTO docs (kind, scope, key_lower, key, doc) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, scope, key_lower) DO UPDATE SET key = EXCLUDED.key, doc = EXCLUDED.doc',
       [kind, scope, key.toLowerCase(), key, encode(doc)],
@@ -276,7 +282,7 @@ class PgTx implements StoreTx {
   }
 
   async delete(kind: string, scope: string, key: string): Promise<boolean> {
-    this.writable();
+    this.writable(kind);
     const r = await this.q('DELETE FROM docs WHERE kind = $1 AND scope = $2 AND key_lower = $3', [kind, scope, key.toLowerCase()]);
     return r.rowCount === 1;
   }
@@ -304,7 +310,7 @@ class PgTx implements StoreTx {
   }
 
   async deleteScope(kind: string, scope: string): Promise<number> {
-    this.writable();
+    this.writable(kind);
     const r = await this.q('DELETE FROM docs WHERE kind = $1 AND scope = $2', [kind, scope]);
     return r.rowCount ?? 0;
   }
@@ -323,6 +329,7 @@ export class PostgresStore implements Store {
     private readonly pool: pg.Pool,
     private readonly maxAttempts: number,
     private readonly origin?: string,
+    private readonly quietKinds: ReadonlySet<string> = new Set(),
   ) {}
 
   async ping(): Promise<void> {
@@ -390,7 +397,7 @@ export class PostgresStore implements Store {
       release();
       return { ok: false, retry: false, error: wrap(e) };
     }
-    const t = new PgTx(c, readOnly);
+    const t = new PgTx(c, readOnly, this.quietKinds);
     let value: T;
     try {
       value = await fn(t);

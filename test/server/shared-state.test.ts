@@ -123,8 +123,8 @@ describe('PostgreSQL commit announcements and health', { skip: 'skip' in server 
     if ('stop' in server) await server.stop();
   });
 
-  it('announces committed writes to the other processes, not to itself, and not reads or rollbacks', async () => {
-    const a = await openPostgresStore(url, { origin: 'replica-a' });
+  it('announces committed writes to the other processes, not to itself, and not reads, rollbacks or quiet kinds', async () => {
+    const a = await openPostgresStore(url, { origin: 'replica-a', quietKinds: ['log'] });
     const b = await openPostgresStore(url, { origin: 'replica-b' });
     const heard: string[] = [];
     let gaps = 0;
@@ -149,6 +149,8 @@ describe('PostgreSQL commit announcements and health', { skip: 'skip' in server 
           throw new Error('no');
         }),
       );
+      // A write of a quiet kind only (the decision log) is not announced.
+      await a.tx((t) => t.put('log', 's', 'entry', { v: 1 }));
       await a.tx((t) => t.put('k', 's', 'x', { v: 1 }));
       await until(() => heard.length >= 1);
       // A marker write from B (heard by A) orders the check: everything A sent before is delivered.
