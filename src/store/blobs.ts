@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobRead, BlobSegment, BlobStore, StagedBlob } from './blob-store.js';
+import { CACHE_ITEM_MAX, SmallBlobCache } from './blob-cache.js';
 
 /**
  * Blobs as files: `<root>/blobs/<id>` (32 hex characters of randomness; a client's key never
@@ -15,14 +16,11 @@ import type { BlobRead, BlobSegment, BlobStore, StagedBlob } from './blob-store.
 const ID = /^[0-9a-f]{32}$/;
 const READ_CHUNK = 256 * 1024;
 const SMALL_READ = 256 * 1024;
-const CACHE_ITEM_MAX = 64 * 1024;
-const CACHE_TOTAL_MAX = 32 * 1024 * 1024;
 
 export class FsBlobStore implements BlobStore {
   private readonly blobDir: string;
   private readonly tmpDir: string;
-  private readonly cache = new Map<string, Uint8Array>();
-  private cached = 0;
+  private readonly cache = new SmallBlobCache();
 
   constructor(root: string) {
     this.blobDir = join(root, 'blobs');
@@ -66,13 +64,13 @@ export class FsBlobStore implements BlobStore {
         await rename(tmp, final);
         state = 'committed';
         await syncDir(this.blobDir);
-        if (bytes) this.remember(id, bytes);
+        if (bytes) this.cache.remember(id, bytes);
       },
       discard: async () => {
         if (state === 'gone') return;
         const path = state === 'staged' ? tmp : final;
         state = 'gone';
-        this.forget(id);
+        this.cache.forget(id);
         await unlink(path).catch(ignoreMissing);
       },
     };
@@ -85,13 +83,8 @@ export class FsBlobStore implements BlobStore {
     // Whole small blobs from the cache: no file opened.
     if (parts.length === 1) {
       const p = parts[0] as Slice;
-      const hit = this.cache.get(p.id);
-      // A range past the cached bytes is metadata that disagrees with the blob: read it and fail there.
-      if (hit && p.to <= hit.length) {
-        this.cache.delete(p.id);
-        this.cache.set(p.id, hit);
-        return { length, bytes: hit.subarray(p.from, p.to), stream: undefined, close: async () => undefined };
-      }
+      const hit = this.cache.slice(p.id, p.from, p.to);
+      if (hit) return { length, bytes: hit, stream: undefined, close: async () => undefined };
     }
     const handles: FileHandle[] = [];
     try {
@@ -116,7 +109,7 @@ export class FsBlobStore implements BlobStore {
         for (let i = 0; i < parts.length; i++) at += await readFully(handles[i] as FileHandle, out, at, parts[i] as Slice);
         if (at !== length) throw new Error(`blob shorter than its metadata (${at} of ${length} bytes)`);
         const p = parts[0] as Slice;
-        if (parts.length === 1 && p.from === 0 && p.to === p.size && p.size <= CACHE_ITEM_MAX) this.remember(p.id, out);
+        if (parts.length === 1 && p.from === 0 && p.to === p.size && p.size <= CACHE_ITEM_MAX) this.cache.remember(p.id, out);
         return { length, bytes: out, stream: undefined, close: async () => undefined };
       } finally {
         await close();
@@ -147,7 +140,7 @@ export class FsBlobStore implements BlobStore {
   async remove(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       if (!ID.test(id)) continue;
-      this.forget(id);
+      this.cache.forget(id);
       await unlink(join(this.blobDir, id)).catch(ignoreMissing);
     }
   }
@@ -161,7 +154,7 @@ export class FsBlobStore implements BlobStore {
     let blobs = 0;
     for (const name of await readdir(this.blobDir)) {
       if (ID.test(name) && isLive(name)) continue;
-      this.forget(name);
+      this.cache.forget(name);
       await unlink(join(this.blobDir, name)).catch(ignoreMissing);
       blobs++;
     }
@@ -169,23 +162,6 @@ export class FsBlobStore implements BlobStore {
     return { blobs, temporary };
   }
 
-  private remember(id: string, bytes: Uint8Array): void {
-    if (bytes.length > CACHE_ITEM_MAX || this.cache.has(id)) return;
-    this.cache.set(id, bytes);
-    this.cached += bytes.length;
-    for (const [oldId, old] of this.cache) {
-      if (this.cached <= CACHE_TOTAL_MAX) break;
-      this.cache.delete(oldId);
-      this.cached -= old.length;
-    }
-  }
-
-  private forget(id: string): void {
-    const hit = this.cache.get(id);
-    if (!hit) return;
-    this.cache.delete(id);
-    this.cached -= hit.length;
-  }
 }
 
 interface Slice {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { BlobRead, BlobSegment, BlobStore, StagedBlob } from './blob-store.js';
 import { StoreError } from './store.js';
+import { CACHE_ITEM_MAX, SmallBlobCache } from './blob-cache.js';
 
 /**
  * Blobs in PostgreSQL, for replicas that share nothing on disk (docs/scale-out.md, "Object bytes
@@ -38,8 +39,6 @@ const ID = /^[0-9a-f]{32}$/;
 /** Bytes per chunk row. */
 export const CHUNK = 1024 * 1024;
 const SMALL_READ = 256 * 1024;
-const CACHE_ITEM_MAX = 64 * 1024;
-const CACHE_TOTAL_MAX = 32 * 1024 * 1024;
 /** Staged blobs untouched this long, and unreferenced committed ones this old, are swept. */
 export const DEFAULT_SWEEP_AFTER_MS = 60 * 60 * 1000;
 /** Committed blob ids examined per sweep query (bounded memory over any number of blobs). */
@@ -93,8 +92,7 @@ interface Slice {
 export class PgBlobStore implements BlobStore {
   private readonly readPool: pg.Pool;
   private readonly sweepAfterMs: number;
-  private readonly cache = new Map<string, Uint8Array>();
-  private cached = 0;
+  private readonly cache = new SmallBlobCache();
   private closing: Promise<void> | undefined;
 
   /** `pool`: the store's pool (short statements); a second pool for streamed reads is opened with its settings. */
@@ -175,12 +173,12 @@ export class PgBlobStore implements BlobStore {
         const r = await this.q(`UPDATE blobs SET state = 'committed', touched_at = now() WHERE id = $1 AND state = 'staged' AND size = $2`, [id, size]);
         if (r.rowCount !== 1) throw new StoreError(`staged blob ${id} is gone (swept after ${this.sweepAfterMs} ms untouched?)`);
         state = 'committed';
-        if (bytes) this.remember(id, bytes);
+        if (bytes) this.cache.remember(id, bytes);
       },
       discard: async () => {
         if (state === 'gone') return;
         state = 'gone';
-        this.forget(id);
+        this.cache.forget(id);
         await this.q('DELETE FROM blobs WHERE id = $1', [id]);
       },
     };
@@ -209,13 +207,8 @@ export class PgBlobStore implements BlobStore {
     for (const p of parts) if (!ID.test(p.id)) throw new Error(`not a blob id: ${p.id}`);
     if (parts.length === 1) {
       const p = parts[0] as Slice;
-      const hit = this.cache.get(p.id);
-      // A range past the cached bytes is metadata that disagrees with the blob: read it and fail there.
-      if (hit && p.to <= hit.length) {
-        this.cache.delete(p.id);
-        this.cache.set(p.id, hit);
-        return { length, bytes: hit.subarray(p.from, p.to), stream: undefined, close: async () => undefined };
-      }
+      const hit = this.cache.slice(p.id, p.from, p.to);
+      if (hit) return { length, bytes: hit, stream: undefined, close: async () => undefined };
     }
     const pieces = parts.flatMap(piecesOf);
     if (length <= SMALL_READ) {
@@ -238,7 +231,7 @@ export class PgBlobStore implements BlobStore {
         at += data.length;
       });
       const p = parts[0] as Slice;
-      if (parts.length === 1 && p.from === 0 && p.to === p.size && p.size <= CACHE_ITEM_MAX) this.remember(p.id, out);
+      if (parts.length === 1 && p.from === 0 && p.to === p.size && p.size <= CACHE_ITEM_MAX) this.cache.remember(p.id, out);
       return { length, bytes: out, stream: undefined, close: async () => undefined };
     }
     if (this.closing) throw new StoreError('the blob store is closed');
@@ -311,7 +304,7 @@ export class PgBlobStore implements BlobStore {
   async remove(ids: readonly string[]): Promise<void> {
     const valid = ids.filter((id) => ID.test(id));
     if (!valid.length) return;
-    for (const id of valid) this.forget(id);
+    for (const id of valid) this.cache.forget(id);
     await this.q(`DELETE FROM blobs WHERE id = ANY($1::text[]) AND state = 'committed'`, [valid]);
   }
 
@@ -331,7 +324,7 @@ export class PgBlobStore implements BlobStore {
       after = (rows[rows.length - 1] as { id: string }).id;
       const dead = rows.map((r) => r.id).filter((id) => !ID.test(id) || !isLive(id));
       if (dead.length) {
-        for (const id of dead) this.forget(id);
+        for (const id of dead) this.cache.forget(id);
         const r = await this.q(`DELETE FROM blobs WHERE id = ANY($1::text[]) AND state = 'committed'`, [dead]);
         blobs += r.rowCount ?? 0;
       }
@@ -346,23 +339,6 @@ export class PgBlobStore implements BlobStore {
     return this.closing;
   }
 
-  private remember(id: string, bytes: Uint8Array): void {
-    if (bytes.length > CACHE_ITEM_MAX || this.cache.has(id)) return;
-    this.cache.set(id, bytes);
-    this.cached += bytes.length;
-    for (const [oldId, old] of this.cache) {
-      if (this.cached <= CACHE_TOTAL_MAX) break;
-      this.cache.delete(oldId);
-      this.cached -= old.length;
-    }
-  }
-
-  private forget(id: string): void {
-    const hit = this.cache.get(id);
-    if (!hit) return;
-    this.cache.delete(id);
-    this.cached -= hit.length;
-  }
 }
 
 /** The parts of each segment that fall in [start, end). */
