@@ -46,3 +46,25 @@ export interface BlobStore {
   /** Removes every temporary file and every blob `isLive` rejects; run before serving. */
   sweep(isLive: (id: string) => boolean): Promise<{ readonly blobs: number; readonly temporary: number }>;
 }
+
+/** The part of one segment a read needs: bytes `from`..`to` of blob `id` (of `size`). */
+export interface BlobSlice {
+  readonly id: string;
+  readonly size: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The parts of each segment that fall in [start, end). */
+export function blobSlices(segments: readonly BlobSegment[], start: number, end: number): BlobSlice[] {
+  const out: BlobSlice[] = [];
+  let base = 0;
+  for (const s of segments) {
+    const from = Math.max(start, base);
+    const to = Math.min(end, base + s.size);
+    if (from < to) out.push({ id: s.id, size: s.size, from: from - base, to: to - base });
+    base += s.size;
+    if (base >= end) break;
+  }
+  return out;
+}

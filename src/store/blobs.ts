@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlobRead, BlobSegment, BlobStore, StagedBlob } from './blob-store.js';
+import { blobSlices, type BlobRead, type BlobSegment, type BlobSlice, type BlobStore, type StagedBlob } from './blob-store.js';
 import { CACHE_ITEM_MAX, SmallBlobCache } from './blob-cache.js';
 
 /**
@@ -78,11 +78,11 @@ export class FsBlobStore implements BlobStore {
 
   async read(segments: readonly BlobSegment[], start: number, end: number): Promise<BlobRead> {
     const length = Math.max(0, end - start);
-    const parts = slices(segments, start, end);
+    const parts = blobSlices(segments, start, end);
     if (length === 0) return { length, bytes: new Uint8Array(0), stream: undefined, close: async () => undefined };
     // Whole small blobs from the cache: no file opened.
     if (parts.length === 1) {
-      const p = parts[0] as Slice;
+      const p = parts[0] as BlobSlice;
       const hit = this.cache.slice(p.id, p.from, p.to);
       if (hit) return { length, bytes: hit, stream: undefined, close: async () => undefined };
     }
@@ -106,9 +106,9 @@ export class FsBlobStore implements BlobStore {
       try {
         const out = Buffer.allocUnsafe(length);
         let at = 0;
-        for (let i = 0; i < parts.length; i++) at += await readFully(handles[i] as FileHandle, out, at, parts[i] as Slice);
+        for (let i = 0; i < parts.length; i++) at += await readFully(handles[i] as FileHandle, out, at, parts[i] as BlobSlice);
         if (at !== length) throw new Error(`blob shorter than its metadata (${at} of ${length} bytes)`);
-        const p = parts[0] as Slice;
+        const p = parts[0] as BlobSlice;
         if (parts.length === 1 && p.from === 0 && p.to === p.size && p.size <= CACHE_ITEM_MAX) this.cache.remember(p.id, out);
         return { length, bytes: out, stream: undefined, close: async () => undefined };
       } finally {
@@ -118,7 +118,7 @@ export class FsBlobStore implements BlobStore {
     async function* stream(): AsyncGenerator<Uint8Array> {
       try {
         for (let i = 0; i < parts.length; i++) {
-          const p = parts[i] as Slice;
+          const p = parts[i] as BlobSlice;
           const fh = handles[i] as FileHandle;
           let pos = p.from;
           while (pos < p.to) {
@@ -161,28 +161,6 @@ export class FsBlobStore implements BlobStore {
     if (blobs) await syncDir(this.blobDir);
     return { blobs, temporary };
   }
-
-}
-
-interface Slice {
-  readonly id: string;
-  readonly size: number;
-  readonly from: number;
-  readonly to: number;
-}
-
-/** The parts of each segment that fall in [start, end). */
-function slices(segments: readonly BlobSegment[], start: number, end: number): Slice[] {
-  const out: Slice[] = [];
-  let base = 0;
-  for (const s of segments) {
-    const from = Math.max(start, base);
-    const to = Math.min(end, base + s.size);
-    if (from < to) out.push({ id: s.id, size: s.size, from: from - base, to: to - base });
-    base += s.size;
-    if (base >= end) break;
-  }
-  return out;
 }
 
 async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -193,7 +171,7 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   }
 }
 
-async function readFully(fh: FileHandle, out: Buffer, at: number, p: Slice): Promise<number> {
+async function readFully(fh: FileHandle, out: Buffer, at: number, p: BlobSlice): Promise<number> {
   let pos = p.from;
   let n = 0;
   while (pos < p.to) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { BlobRead, BlobSegment, BlobStore, StagedBlob } from './blob-store.js';
+import { blobSlices, type BlobRead, type BlobSegment, type BlobSlice, type BlobStore, type StagedBlob } from './blob-store.js';
 import { StoreError } from './store.js';
 import { CACHE_ITEM_MAX, SmallBlobCache } from './blob-cache.js';
 
@@ -80,13 +80,6 @@ interface Piece {
   /** Offset in the chunk, and length: within one chunk. */
   readonly off: number;
   readonly len: number;
-}
-
-interface Slice {
-  readonly id: string;
-  readonly size: number;
-  readonly from: number;
-  readonly to: number;
 }
 
 export class PgBlobStore implements BlobStore {
@@ -202,11 +195,11 @@ export class PgBlobStore implements BlobStore {
 
   async read(segments: readonly BlobSegment[], start: number, end: number): Promise<BlobRead> {
     const length = Math.max(0, end - start);
-    const parts = slices(segments, start, end);
+    const parts = blobSlices(segments, start, end);
     if (length === 0) return { length, bytes: new Uint8Array(0), stream: undefined, close: async () => undefined };
     for (const p of parts) if (!ID.test(p.id)) throw new Error(`not a blob id: ${p.id}`);
     if (parts.length === 1) {
-      const p = parts[0] as Slice;
+      const p = parts[0] as BlobSlice;
       const hit = this.cache.slice(p.id, p.from, p.to);
       if (hit) return { length, bytes: hit, stream: undefined, close: async () => undefined };
     }
@@ -230,7 +223,7 @@ export class PgBlobStore implements BlobStore {
         out.set(data, at);
         at += data.length;
       });
-      const p = parts[0] as Slice;
+      const p = parts[0] as BlobSlice;
       if (parts.length === 1 && p.from === 0 && p.to === p.size && p.size <= CACHE_ITEM_MAX) this.cache.remember(p.id, out);
       return { length, bytes: out, stream: undefined, close: async () => undefined };
     }
@@ -338,25 +331,10 @@ export class PgBlobStore implements BlobStore {
     this.closing ??= this.readPool.end();
     return this.closing;
   }
-
-}
-
-/** The parts of each segment that fall in [start, end). */
-function slices(segments: readonly BlobSegment[], start: number, end: number): Slice[] {
-  const out: Slice[] = [];
-  let base = 0;
-  for (const s of segments) {
-    const from = Math.max(start, base);
-    const to = Math.min(end, base + s.size);
-    if (from < to) out.push({ id: s.id, size: s.size, from: from - base, to: to - base });
-    base += s.size;
-    if (base >= end) break;
-  }
-  return out;
 }
 
 /** The chunk rows a slice needs, and what of each. */
-function piecesOf(s: Slice): Piece[] {
+function piecesOf(s: BlobSlice): Piece[] {
   const out: Piece[] = [];
   for (let seq = Math.floor(s.from / CHUNK); seq * CHUNK < s.to; seq++) {
     const lo = Math.max(s.from, seq * CHUNK);
